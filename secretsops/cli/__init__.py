@@ -1,0 +1,72 @@
+"""The ``secretsops`` command line. Commands live one per module; this module only wires them.
+
+Heavy libraries (detect-secrets, GitPython, the Azure SDK) are imported inside commands, so the
+pre-commit hook pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from secretsops import __version__
+from secretsops.cli import audit as _audit
+from secretsops.cli import baseline as _baseline
+from secretsops.cli import passthrough as _passthrough
+from secretsops.cli import scan as _scan
+from secretsops.errors import SecretsopsError
+
+app = typer.Typer(
+    name="secretsops",
+    help="Find hardcoded credentials in code, history and pipelines; move them to Azure Key Vault.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"secretsops {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """secretsops: keep credentials out of repositories and pipelines."""
+
+
+app.command("scan")(_scan.scan)
+app.add_typer(_baseline.app, name="baseline")
+app.command("audit")(_audit.audit)
+app.command(
+    "detect-secrets",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    help="Run the detect-secrets CLI with secretsops' plugins loaded (e.g. `audit`).",
+)(_passthrough.detect_secrets)
+
+# --- further command groups are mounted below ---
+
+
+def main() -> None:
+    """Console entry point: one line and exit code 2 for every expected error."""
+    try:
+        app()
+    except SecretsopsError as exc:
+        typer.echo(f"secretsops: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("secretsops: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`); nothing left to say.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)

@@ -1,0 +1,90 @@
+"""``secretsops audit``: label baseline entries real or false positive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from secretsops.cli._common import info
+
+_PROMPT = "Is this a real secret? [r]eal, [f]alse positive, [s]kip, [q]uit"
+_ANSWERS = {"r": True, "real": True, "f": False, "false": False, "false-positive": False}
+
+
+def audit(
+    baseline: Annotated[
+        Path, typer.Argument(help="The baseline to label.")
+    ] = Path(".secrets.baseline"),
+    mark: Annotated[
+        Optional[tuple[str, str]],  # noqa: UP045
+        typer.Option(
+            "--mark",
+            metavar="FINGERPRINT LABEL",
+            help="Label without prompting: LABEL is real, false-positive or unlabelled.",
+        ),
+    ] = None,
+    list_: Annotated[
+        bool, typer.Option("--list", help="List entries with fingerprints and labels.")
+    ] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Prompt for labelled entries too.")
+    ] = False,
+) -> None:
+    """Label each baseline entry, interactively or with --mark."""
+    from secretsops import audit as audit_mod
+    from secretsops import baseline as baseline_mod
+    from secretsops.detect import Engine, config_from_baseline
+    from secretsops.errors import UsageError
+
+    data = baseline_mod.load(baseline)
+    root = baseline.resolve().parent
+    before = baseline_mod.parse(data.json())
+    with Engine(config_from_baseline(data.plugins_used, data.filters_used)) as engine:
+        recovered = audit_mod.recover(data, root, engine)
+
+    if list_:
+        for r in recovered:
+            label = {True: "real", False: "false-positive", None: "unlabelled"}[r.entry.is_secret]
+            ident = r.fingerprint or f"sha1:{r.entry.hashed_secret[:12]} (not found in file)"
+            typer.echo(f"{r.entry.filename}:{r.entry.line_number}  {r.entry.type}  {ident}  {label}")
+        raise typer.Exit(0)
+
+    if mark is not None:
+        identifier, label = mark
+        value = audit_mod.label_value(label)
+        hits = audit_mod.matching(recovered, identifier)
+        if not hits:
+            raise UsageError(f"no baseline entry matches {identifier!r} in {baseline}")
+        for r in hits:
+            r.entry.is_secret = value
+        baseline_mod.save(data, baseline, previous=before)
+        info(f"marked {len(hits)} entr{'y' if len(hits) == 1 else 'ies'} {label}")
+        raise typer.Exit(0)
+
+    todo = [r for r in recovered if all_ or r.entry.is_secret is None]
+    if not todo:
+        info("nothing to audit: every entry is labelled")
+        raise typer.Exit(0)
+    done = 0
+    for number, r in enumerate(todo, start=1):
+        typer.echo(f"\n[{number}/{len(todo)}] {r.entry.filename}:{r.entry.line_number}  {r.entry.type}")
+        typer.echo(f"    {r.redacted_line or '(the value is no longer in this file)'}")
+        if r.fingerprint:
+            typer.echo(f"    fingerprint {r.fingerprint}")
+        while True:
+            answer = typer.prompt(_PROMPT, default="s", show_default=False).strip().lower()
+            if answer in ("q", "quit"):
+                break
+            if answer in ("s", "skip"):
+                break
+            if answer in _ANSWERS:
+                r.entry.is_secret = _ANSWERS[answer]
+                done += 1
+                break
+            typer.echo("    please answer r, f, s or q")
+        if answer in ("q", "quit"):
+            break
+    baseline_mod.save(data, baseline, previous=before)
+    info(f"labelled {done} entr{'y' if done == 1 else 'ies'}; saved {baseline}")

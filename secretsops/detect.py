@@ -1,0 +1,330 @@
+"""The detection engine: the only module that imports detect-secrets.
+
+It runs detect-secrets' built-in plugins plus ours (the ``secretsops_plugins`` package, the
+repository's top-level ``plugins/`` folder) with detect-secrets' filters, on text held in memory,
+so working-tree files, staged blobs and history blobs go through the same code. Our plugins are
+registered in-process by class name, so baselines never record a machine-specific path.
+
+detect-secrets keeps its settings in a process-wide singleton; ``Engine`` configures it once on
+entry and restores it on exit. Use one engine per process (worker processes build their own).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import pkgutil
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from secretsops.finding import Confidence
+
+PLUGIN_PACKAGE = "secretsops_plugins"
+
+# Filters we add to detect-secrets' defaults, by dotted path (the form detect-secrets stores).
+GITLEAKS_ALLOW_FILTER = "secretsops.allowlist.is_gitleaks_allowlisted"
+# detect-secrets drops every path that does not exist on disk relative to the working
+# directory; our text comes from blobs and other roots, so that filter is always off.
+_INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+
+# Confidence of detect-secrets' built-in plugins: a fixed, documented prefix or structure is
+# high; a keyword or URL shape is medium; a bare entropy or address measure is low.
+_BUILTIN_CONFIDENCE: dict[str, Confidence] = {
+    "ArtifactoryDetector": Confidence.HIGH,
+    "AWSKeyDetector": Confidence.HIGH,
+    "AzureStorageKeyDetector": Confidence.HIGH,
+    "DiscordBotTokenDetector": Confidence.HIGH,
+    "GitHubTokenDetector": Confidence.HIGH,
+    "GitLabTokenDetector": Confidence.HIGH,
+    "MailchimpDetector": Confidence.HIGH,
+    "NpmDetector": Confidence.HIGH,
+    "OpenAIDetector": Confidence.HIGH,
+    "PrivateKeyDetector": Confidence.HIGH,
+    "PypiTokenDetector": Confidence.HIGH,
+    "SendGridDetector": Confidence.HIGH,
+    "SlackDetector": Confidence.HIGH,
+    "SquareOAuthDetector": Confidence.HIGH,
+    "StripeDetector": Confidence.HIGH,
+    "TelegramBotTokenDetector": Confidence.HIGH,
+    "TwilioKeyDetector": Confidence.HIGH,
+    "BasicAuthDetector": Confidence.MEDIUM,
+    "CloudantDetector": Confidence.MEDIUM,
+    "IbmCloudIamDetector": Confidence.MEDIUM,
+    "IbmCosHmacDetector": Confidence.MEDIUM,
+    "JwtTokenDetector": Confidence.MEDIUM,
+    "KeywordDetector": Confidence.MEDIUM,
+    "SoftlayerDetector": Confidence.MEDIUM,
+    "Base64HighEntropyString": Confidence.LOW,
+    "HexHighEntropyString": Confidence.LOW,
+    "IPPublicDetector": Confidence.LOW,
+}
+
+
+@dataclass(frozen=True)
+class RawSecret:
+    """A detector hit before it becomes a Finding. Holds the value: never log or store it."""
+
+    type: str
+    plugin: str
+    line: int
+    secret: str = field(repr=False)
+    line_text: str = field(repr=False)
+    confidence: Confidence
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What the engine runs: plugin options and extra filters, as detect-secrets stores them."""
+
+    plugin_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra_filters: tuple[dict[str, Any], ...] = ()
+    disabled_plugins: frozenset[str] = frozenset()
+
+
+def plugin_modules() -> list[str]:
+    """Dotted names of our plugin modules, in a stable order."""
+    package = importlib.import_module(PLUGIN_PACKAGE)
+    return sorted(
+        f"{PLUGIN_PACKAGE}.{info.name}"
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def our_plugin_classes() -> list[type[Any]]:
+    """Every concrete detect-secrets plugin class in the plugins package."""
+    from detect_secrets.core.plugins.util import get_plugins_from_module
+
+    classes: dict[str, type[Any]] = {}
+    for name in plugin_modules():
+        module = importlib.import_module(name)
+        for cls in get_plugins_from_module(module):
+            # A class imported into a plugin module belongs to the module that defines it.
+            if cls.__module__ == module.__name__:
+                classes[cls.__name__] = cls
+    return [classes[k] for k in sorted(classes)]
+
+
+def register_our_plugins() -> dict[str, type[Any]]:
+    """Put our plugin classes into detect-secrets' registry; return the whole registry."""
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    mapping: dict[str, type[Any]] = get_mapping_from_secret_type_to_class()
+    for cls in our_plugin_classes():
+        mapping[cls.secret_type] = cls
+    return mapping
+
+
+def _settings_config(config: EngineConfig) -> dict[str, Any]:
+    from detect_secrets.settings import Settings
+
+    mapping = register_our_plugins()
+    plugins = []
+    for cls in sorted(mapping.values(), key=lambda c: c.__name__.lower()):
+        if cls.__name__ in config.disabled_plugins:
+            continue
+        plugins.append({"name": cls.__name__, **config.plugin_options.get(cls.__name__, {})})
+    filters = [
+        {"path": path}
+        for path in sorted(Settings().filters)
+        if path not in Settings.DEFAULT_FILTERS
+    ]
+    filters.append({"path": GITLEAKS_ALLOW_FILTER})
+    known = {f["path"] for f in filters}
+    for extra in config.extra_filters:
+        if extra["path"] not in known:
+            filters.append(dict(extra))
+            known.add(extra["path"])
+    return {"plugins_used": plugins, "filters_used": filters}
+
+
+class _NamedStringIO(io.StringIO):
+    """What detect-secrets' transformers read: a text stream with a ``name``."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+
+class Engine:
+    """detect-secrets, configured for secretsops, scanning text in memory."""
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self._context: Any = None
+        self._plugins: list[Any] = []
+        self._confidence: dict[str, Confidence] = {}
+
+    def __enter__(self) -> Engine:
+        from detect_secrets import settings as ds_settings
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+        get_mapping_from_secret_type_to_class.cache_clear()
+        self._context = ds_settings.transient_settings(_settings_config(self.config))
+        settings = self._context.__enter__()
+        settings.disable_filters(_INVALID_FILE_FILTER)
+        self._plugins = list(ds_settings.get_plugins())
+        for plugin in self._plugins:
+            declared = getattr(plugin, "confidence", None)
+            name = type(plugin).__name__
+            self._confidence[plugin.secret_type] = (
+                Confidence(declared)
+                if isinstance(declared, str)
+                else _BUILTIN_CONFIDENCE.get(name, Confidence.MEDIUM)
+            )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._context is not None:
+            self._context.__exit__(exc_type, exc, tb)
+            self._context = None
+
+    def settings_json(self) -> dict[str, Any]:
+        """``plugins_used`` and ``filters_used`` as a detect-secrets baseline records them."""
+        from detect_secrets.settings import get_settings
+
+        data: dict[str, Any] = get_settings().json()
+        return data
+
+    @property
+    def plugin_types(self) -> dict[str, str]:
+        """Plugin class name -> secret type, for every active plugin."""
+        return {type(p).__name__: p.secret_type for p in self._plugins}
+
+    def confidence_of(self, plugin: Any, secret: str) -> Confidence:
+        check = getattr(plugin, "confidence_for", None)
+        if callable(check):
+            return Confidence(check(secret))
+        return self._confidence.get(plugin.secret_type, Confidence.MEDIUM)
+
+    def is_excluded_path(self, path: str) -> bool:
+        """True when a filename filter (excluded paths, lock files, the baseline) drops it."""
+        from detect_secrets.core.scan import _is_filtered_out
+
+        return bool(_is_filtered_out(required_filter_parameters=["filename"], filename=path))
+
+    def scan_text(self, path: str, text: str) -> list[RawSecret]:
+        """Every secret detect-secrets reports in ``text``, read as the file ``path``."""
+        if self.is_excluded_path(path):
+            return []
+        found: list[RawSecret] = []
+        for lines in self._line_sets(path, text):
+            found = list(self._scan_lines(path, list(enumerate(lines, start=1))))
+            if found:
+                break
+        return found
+
+    def scan_lines(self, path: str, lines: Sequence[tuple[int, str]]) -> list[RawSecret]:
+        """Scan given (line number, line) pairs of ``path``, e.g. the lines a commit adds."""
+        if self.is_excluded_path(path):
+            return []
+        return list(self._scan_lines(path, list(lines)))
+
+    def _line_sets(self, path: str, text: str) -> Iterator[list[str]]:
+        # detect-secrets' scan_file: a transformer's view of the file (YAML, INI), else its
+        # plain lines; then, if nothing was found, the eager transformers' view.
+        from detect_secrets.transformers import get_transformed_file
+
+        stream = _NamedStringIO(text, path)
+        lines = get_transformed_file(stream)
+        yield lines if lines else text.splitlines(keepends=True)
+        stream.seek(0)
+        eager = get_transformed_file(stream, use_eager_transformers=True)
+        if eager:
+            yield eager
+
+    def _scan_lines(self, path: str, lines: list[tuple[int, str]]) -> Iterator[RawSecret]:
+        from detect_secrets.core.scan import _is_filtered_out, _scan_line
+        from detect_secrets.util.code_snippet import get_code_snippet
+
+        if not lines:
+            return
+        content = [line for _, line in lines]
+        index_of = {number: i for i, (number, _) in enumerate(lines)}
+        for number, raw_line in lines:
+            line = raw_line.rstrip()
+            # Lines are numbered as in the file, but the snippet needs the position in
+            # `content`; the two differ when scanning only some lines of a blob.
+            snippet = get_code_snippet(lines=content, line_number=index_of[number] + 1)
+            if _is_filtered_out(
+                required_filter_parameters=["line"],
+                filename=path,
+                line=line,
+                context=snippet,
+            ):
+                continue
+            for plugin in self._plugins:
+                for secret in _scan_line(
+                    plugin=plugin,
+                    filename=path,
+                    line=line,
+                    line_number=number,
+                    context=snippet,
+                ):
+                    if _is_filtered_out(
+                        required_filter_parameters=["context"],
+                        filename=path,
+                        secret=secret.secret_value,
+                        plugin=plugin,
+                        line=line,
+                        context=snippet,
+                    ):
+                        continue
+                    value = str(secret.secret_value)
+                    yield RawSecret(
+                        type=secret.type,
+                        plugin=type(plugin).__name__,
+                        line=number,
+                        secret=value,
+                        line_text=line,
+                        confidence=self.confidence_of(plugin, value),
+                    )
+
+
+def builtin_baseline_filters(baseline_filters: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+    """The filters of a detect-secrets baseline worth honouring: user exclusions by regex."""
+    keep = (
+        "detect_secrets.filters.regex.should_exclude_file",
+        "detect_secrets.filters.regex.should_exclude_line",
+        "detect_secrets.filters.regex.should_exclude_secret",
+    )
+    return tuple(dict(f) for f in baseline_filters if f.get("path") in keep)
+
+
+def run_detect_secrets(argv: list[str]) -> int:
+    """Run the detect-secrets CLI with our plugins registered (for ``detect-secrets audit``)."""
+    from detect_secrets.main import main as ds_main
+
+    register_our_plugins()
+    return int(ds_main(argv) or 0)
+
+
+def upgrade_baseline(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a baseline written by any detect-secrets version to the current format."""
+    from detect_secrets.core.baseline import upgrade
+
+    upgraded: dict[str, Any] = upgrade(data)
+    return upgraded
+
+
+def config_from_baseline(
+    plugins_used: Iterable[dict[str, Any]], filters_used: Iterable[dict[str, Any]]
+) -> EngineConfig:
+    """Honour what a baseline configured: plugin options (limits) and regex exclusions."""
+    options: dict[str, dict[str, Any]] = {}
+    for plugin in plugins_used:
+        if not isinstance(plugin, dict) or "name" not in plugin:
+            continue
+        extra = {k: v for k, v in plugin.items() if k not in ("name", "path")}
+        if extra:
+            options[str(plugin["name"])] = extra
+    return EngineConfig(
+        plugin_options=options, extra_filters=builtin_baseline_filters(filters_used)
+    )

@@ -1,0 +1,211 @@
+"""Git plumbing: NUL-separated output, one long-running ``cat-file`` for object reads.
+
+GitPython is used where convenience matters more than speed; the hot paths (listing files,
+reading the index and blobs) go through git's own plumbing here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from secretsops.errors import GitError, NotARepositoryError
+
+GITLINK_MODE = "160000"
+SYMLINK_MODE = "120000"
+
+
+def git_env() -> dict[str, str]:
+    """The environment for git subprocesses: the user's, with pager and prompts off."""
+    env = dict(os.environ)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_PAGER"] = "cat"
+    env.setdefault("LC_ALL", "C")
+    return env
+
+
+def run(args: list[str], cwd: Path | str, *, input: bytes | None = None) -> bytes:
+    """Run ``git args`` in ``cwd`` and return stdout; raise GitError on failure."""
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=input,
+            capture_output=True,
+            env=git_env(),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise GitError(args, 127, "git is not installed or not on PATH") from exc
+    if proc.returncode != 0:
+        raise GitError(args, proc.returncode, proc.stderr.decode("utf-8", "replace"))
+    return proc.stdout
+
+
+def zsplit(data: bytes) -> list[str]:
+    """Split NUL-terminated git output into paths (UTF-8, undecodable bytes escaped)."""
+    return [p.decode("utf-8", "surrogateescape") for p in data.split(b"\0") if p]
+
+
+def toplevel(path: Path) -> Path | None:
+    """The root of the work tree that contains ``path``, or None outside any repository."""
+    start = path if path.is_dir() else path.parent
+    try:
+        out = run(["rev-parse", "--show-toplevel"], start)
+    except GitError:
+        return None
+    text = out.decode("utf-8", "surrogateescape").strip()
+    return Path(text) if text else None
+
+
+def require_toplevel(path: Path) -> Path:
+    root = toplevel(path)
+    if root is None:
+        raise NotARepositoryError(f"{path} is not inside a git repository")
+    return root
+
+
+def listed_files(root: Path, pathspecs: Iterable[str] = ()) -> list[str]:
+    """Tracked files plus untracked files git does not ignore, relative to ``root``."""
+    out = run(
+        ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *pathspecs],
+        root,
+    )
+    return sorted(set(zsplit(out)))
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    mode: str
+    blob: str
+    path: str
+
+
+def index_entries(root: Path, pathspecs: Iterable[str] = ()) -> list[IndexEntry]:
+    """Entries of the index (stage 0: what the next commit will contain)."""
+    out = run(["ls-files", "-s", "-z", "--", *pathspecs], root)
+    entries: dict[str, IndexEntry] = {}
+    for record in zsplit(out):
+        meta, _, path = record.partition("\t")
+        mode, blob, stage = meta.split(" ")
+        if stage != "0":
+            # An unmerged path: its stages are not what will be committed; report stage 2
+            # ("ours") so a conflicted file is still looked at.
+            if stage != "2":
+                continue
+        entries[path] = IndexEntry(mode=mode, blob=blob, path=path)
+    return [entries[p] for p in sorted(entries)]
+
+
+@dataclass(frozen=True)
+class BlobHeader:
+    oid: str
+    type: str
+    size: int
+
+
+class CatFile:
+    """A long-running ``git cat-file --batch`` for reading many objects cheaply.
+
+    Objects larger than ``max_size`` are not kept in memory: their content is read from the
+    pipe and thrown away in chunks, and ``read`` returns the header with ``None``.
+    """
+
+    _CHUNK = 1 << 16
+
+    def __init__(self, root: Path) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=git_env(),
+        )
+
+    @property
+    def _stdin(self) -> IO[bytes]:
+        assert self._proc.stdin is not None
+        return self._proc.stdin
+
+    @property
+    def _stdout(self) -> IO[bytes]:
+        assert self._proc.stdout is not None
+        return self._proc.stdout
+
+    def read(self, oid: str, max_size: int | None = None) -> tuple[BlobHeader, bytes | None]:
+        self._stdin.write(oid.encode("ascii") + b"\n")
+        self._stdin.flush()
+        return self._read_reply(oid, max_size)
+
+    def read_many(
+        self, oids: Iterable[str], max_size: int | None = None
+    ) -> Iterator[tuple[BlobHeader, bytes | None]]:
+        """Read objects in order, writing requests ahead of reading replies in batches."""
+        batch: list[str] = []
+        for oid in oids:
+            batch.append(oid)
+            if len(batch) >= 256:
+                yield from self._read_batch(batch, max_size)
+                batch = []
+        if batch:
+            yield from self._read_batch(batch, max_size)
+
+    def _read_batch(
+        self, oids: list[str], max_size: int | None
+    ) -> Iterator[tuple[BlobHeader, bytes | None]]:
+        self._stdin.write(b"".join(o.encode("ascii") + b"\n" for o in oids))
+        self._stdin.flush()
+        for oid in oids:
+            yield self._read_reply(oid, max_size)
+
+    def _read_reply(self, oid: str, max_size: int | None) -> tuple[BlobHeader, bytes | None]:
+        header = self._stdout.readline()
+        if not header:
+            raise GitError(["cat-file", "--batch"], 1, "git cat-file stopped unexpectedly")
+        parts = header.decode("ascii", "replace").split()
+        if len(parts) == 2 and parts[1] == "missing":
+            raise GitError(["cat-file", "--batch"], 1, f"object {oid} is missing")
+        found, kind, size_text = parts[0], parts[1], parts[2]
+        size = int(size_text)
+        info = BlobHeader(oid=found, type=kind, size=size)
+        if max_size is not None and size > max_size:
+            remaining = size + 1
+            while remaining:
+                chunk = self._stdout.read(min(self._CHUNK, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+            return info, None
+        data = self._stdout.read(size + 1)
+        return info, data[:size]
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                self._stdin.close()
+            except OSError:
+                pass
+            try:
+                self._proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+    def __enter__(self) -> CatFile:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,45 @@
+"""Text report: one line per finding, ``path:line  type  preview``, then a summary."""
+
+from __future__ import annotations
+
+from secretsops.reports import Report
+
+_RED = "\033[31m"
+_BOLD = "\033[1m"
+_DIM = "\033[2m"
+_RESET = "\033[0m"
+
+
+def _paint(text: str, code: str, color: bool) -> str:
+    return f"{code}{text}{_RESET}" if color else text
+
+
+def summary_line(report: Report) -> str:
+    stats = report.stats
+    parts = [
+        f"{len(report.findings)} finding{'s' if len(report.findings) != 1 else ''}",
+        f"{stats.files_scanned} file{'s' if stats.files_scanned != 1 else ''} scanned",
+    ]
+    if report.baselined:
+        parts.append(f"{report.baselined} in baseline")
+    if stats.skipped_binary:
+        parts.append(f"{stats.skipped_binary} binary skipped")
+    if stats.skipped_too_large:
+        parts.append(f"{stats.skipped_too_large} over size limit skipped")
+    if stats.skipped_unreadable:
+        parts.append(f"{stats.skipped_unreadable} unreadable skipped")
+    return ", ".join(parts)
+
+
+def render_text(report: Report, *, color: bool = False, show_secrets: bool = False) -> str:
+    lines = []
+    for f in report.findings:
+        location = f"{f.path}:{f.line}"
+        shown = f.secret if show_secrets else f.preview
+        where = f"  {f.commit[:12]}" if f.commit else ""
+        lines.append(
+            f"{_paint(location, _BOLD, color)}  {_paint(f.type, _RED, color)}  {shown}"
+            f"{_paint(where, _DIM, color)}"
+        )
+    lines.append(_paint(summary_line(report), _DIM if not report.findings else _BOLD, color))
+    return "\n".join(lines) + "\n"

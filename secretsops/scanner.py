@@ -1,0 +1,131 @@
+"""detect: turn source items into Findings through the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from secretsops import fingerprint as fp
+from secretsops.detect import Engine, EngineConfig, RawSecret
+from secretsops.finding import Finding, ScanResult, ScanStats
+from secretsops.sources import (
+    DEFAULT_MAX_FILE_SIZE,
+    SKIP_BINARY,
+    SKIP_TOO_LARGE,
+    SKIP_UNREADABLE,
+    Item,
+    decode,
+    is_binary,
+)
+
+BASELINE_NAME = ".secrets.baseline"
+
+
+def findings_from_raw(path: str, raw: Iterable[RawSecret], item: Item | None = None) -> list[Finding]:
+    """One Finding per (type, value) in a file, at its first line (detect-secrets' identity)."""
+    by_identity: dict[tuple[str, str], Finding] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for hit in sorted(raw, key=lambda h: h.line):
+        key = (hit.type, hit.secret)
+        counts[key] = counts.get(key, 0) + 1
+        if key in by_identity:
+            continue
+        by_identity[key] = Finding(
+            type=hit.type,
+            path=path,
+            line=hit.line,
+            fingerprint=fp.fingerprint(hit.secret),
+            preview=fp.preview(hit.secret),
+            confidence=hit.confidence,
+            baseline_hash=fp.baseline_hash(hit.secret),
+            secret=hit.secret,
+            plugin=hit.plugin,
+            commit=item.commit if item else None,
+            author=item.author if item else None,
+            date=item.date if item else None,
+        )
+    return [
+        _with_occurrences(f, counts[(f.type, f.secret)]) for f in by_identity.values()
+    ]
+
+
+def _with_occurrences(finding: Finding, count: int) -> Finding:
+    if count == 1:
+        return finding
+    from dataclasses import replace
+
+    return replace(finding, occurrences=count)
+
+
+def scan_items(
+    items: Iterable[Item],
+    engine: Engine,
+    *,
+    exclude: Iterable[str] = (),
+) -> tuple[list[Finding], ScanStats]:
+    """Scan every item; skipped, binary and excluded items are counted, never fatal."""
+    excluded = set(exclude)
+    stats = ScanStats()
+    findings: list[Finding] = []
+    for item in items:
+        stats.scanned_paths.append(item.path)
+        if item.path in excluded or item.path.rsplit("/", 1)[-1] == BASELINE_NAME:
+            continue
+        if item.data is None:
+            if item.skipped == SKIP_TOO_LARGE:
+                stats.skipped_too_large += 1
+            else:
+                stats.skipped_unreadable += 1
+            stats.skipped_paths.append(item.path)
+            continue
+        if is_binary(item.data):
+            stats.skipped_binary += 1
+            continue
+        text = decode(item.data)
+        stats.files_scanned += 1
+        stats.lines_scanned += text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        findings.extend(findings_from_raw(item.path, engine.scan_text(item.path, text), item))
+    findings.sort(key=lambda f: f.sort_key)
+    return findings, stats
+
+
+__all__ = ["SKIP_BINARY", "SKIP_TOO_LARGE", "SKIP_UNREADABLE", "findings_from_raw", "scan_items"]
+
+
+def scan_paths(
+    paths: list[Path],
+    *,
+    staged: bool = False,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    config: EngineConfig | None = None,
+    exclude: Iterable[str] = (),
+) -> tuple[ScanResult, dict[str, str], dict[str, Any]]:
+    """Scan the working tree (or the index) under ``paths``.
+
+    Returns the result, the active detectors (secret type -> class name) and the engine's
+    settings as a baseline records them.
+    """
+    from secretsops.sources import staged as staged_source
+    from secretsops.sources import worktree
+
+    source: Iterable[Item]
+    if staged:
+        root, source = staged_source.items(paths, max_file_size)
+    else:
+        selection = worktree.select(paths)
+        root = selection.root
+        source = worktree.items(selection, max_file_size)
+    root_excludes = {_relative_to(Path(e), root) for e in exclude}
+    with Engine(config) as engine:
+        findings, stats = scan_items(source, engine, exclude=root_excludes)
+        detectors = {t: name for name, t in engine.plugin_types.items()}
+        settings = engine.settings_json()
+    return ScanResult(findings=findings, stats=stats, root=str(root)), detectors, settings
+
+
+def _relative_to(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
