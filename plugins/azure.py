@@ -10,7 +10,7 @@ from detect_secrets.plugins import base
 class EntraClientSecretDetector(base.RegexBasedDetector):
     """Microsoft Entra ID (Azure AD) application client secrets, the ``Q~`` format."""
 
-    secret_type = "Entra ID Client Secret"
+    secret_type = "Entra ID Client Secret"  # noqa: S105 - a type name
     confidence = "high"
     denylist = (
         re.compile(

@@ -100,6 +100,7 @@ def our_plugin_classes() -> list[type[Any]]:
     classes: dict[str, type[Any]] = {}
     for name in plugin_modules():
         module = importlib.import_module(name)
+        cls: type[Any]
         for cls in get_plugins_from_module(module):
             # A class imported into a plugin module belongs to the module that defines it.
             if cls.__module__ == module.__name__:
@@ -232,7 +233,7 @@ class Engine:
         # plain lines; then, if nothing was found, the eager transformers' view.
         from detect_secrets.transformers import get_transformed_file
 
-        stream = _NamedStringIO(text, path)
+        stream: Any = _NamedStringIO(text, path)
         lines = get_transformed_file(stream)
         yield lines if lines else text.splitlines(keepends=True)
         stream.seek(0)
@@ -288,7 +289,9 @@ class Engine:
                     )
 
 
-def builtin_baseline_filters(baseline_filters: Iterable[dict[str, Any]]) -> tuple[dict[str, Any], ...]:
+def builtin_baseline_filters(
+    baseline_filters: Iterable[dict[str, Any]],
+) -> tuple[dict[str, Any], ...]:
     """The filters of a detect-secrets baseline worth honouring: user exclusions by regex."""
     keep = (
         "detect_secrets.filters.regex.should_exclude_file",

@@ -6,6 +6,7 @@ reading the index and blobs) go through git's own plumbing here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -93,11 +94,9 @@ def index_entries(root: Path, pathspecs: Iterable[str] = ()) -> list[IndexEntry]
     for record in zsplit(out):
         meta, _, path = record.partition("\t")
         mode, blob, stage = meta.split(" ")
-        if stage != "0":
-            # An unmerged path: its stages are not what will be committed; report stage 2
-            # ("ours") so a conflicted file is still looked at.
-            if stage != "2":
-                continue
+        # An unmerged path has no stage 0; read stage 2 ("ours") so it is still looked at.
+        if stage not in ("0", "2"):
+            continue
         entries[path] = IndexEntry(mode=mode, blob=blob, path=path)
     return [entries[p] for p in sorted(entries)]
 
@@ -187,10 +186,8 @@ class CatFile:
 
     def close(self) -> None:
         if self._proc.poll() is None:
-            try:
+            with contextlib.suppress(OSError):
                 self._stdin.close()
-            except OSError:
-                pass
             try:
                 self._proc.wait(timeout=5)
             except subprocess.TimeoutExpired:

@@ -22,7 +22,9 @@ from secretsops.sources import (
 BASELINE_NAME = ".secrets.baseline"
 
 
-def findings_from_raw(path: str, raw: Iterable[RawSecret], item: Item | None = None) -> list[Finding]:
+def findings_from_raw(
+    path: str, raw: Iterable[RawSecret], item: Item | None = None
+) -> list[Finding]:
     """One Finding per (type, value) in a file, at its first line (detect-secrets' identity)."""
     by_identity: dict[tuple[str, str], Finding] = {}
     counts: dict[tuple[str, str], int] = {}
@@ -45,9 +47,7 @@ def findings_from_raw(path: str, raw: Iterable[RawSecret], item: Item | None = N
             author=item.author if item else None,
             date=item.date if item else None,
         )
-    return [
-        _with_occurrences(f, counts[(f.type, f.secret)]) for f in by_identity.values()
-    ]
+    return [_with_occurrences(f, counts[(f.type, f.secret)]) for f in by_identity.values()]
 
 
 def _with_occurrences(finding: Finding, count: int) -> Finding:

@@ -14,9 +14,9 @@ _ANSWERS = {"r": True, "real": True, "f": False, "false": False, "false-positive
 
 
 def audit(
-    baseline: Annotated[
-        Path, typer.Argument(help="The baseline to label.")
-    ] = Path(".secrets.baseline"),
+    baseline: Annotated[Path, typer.Argument(help="The baseline to label.")] = Path(
+        ".secrets.baseline"
+    ),
     mark: Annotated[
         Optional[tuple[str, str]],  # noqa: UP045
         typer.Option(
@@ -28,9 +28,7 @@ def audit(
     list_: Annotated[
         bool, typer.Option("--list", help="List entries with fingerprints and labels.")
     ] = False,
-    all_: Annotated[
-        bool, typer.Option("--all", help="Prompt for labelled entries too.")
-    ] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Prompt for labelled entries too.")] = False,
 ) -> None:
     """Label each baseline entry, interactively or with --mark."""
     from secretsops import audit as audit_mod
@@ -48,7 +46,8 @@ def audit(
         for r in recovered:
             label = {True: "real", False: "false-positive", None: "unlabelled"}[r.entry.is_secret]
             ident = r.fingerprint or f"sha1:{r.entry.hashed_secret[:12]} (not found in file)"
-            typer.echo(f"{r.entry.filename}:{r.entry.line_number}  {r.entry.type}  {ident}  {label}")
+            where = f"{r.entry.filename}:{r.entry.line_number}"
+            typer.echo(f"{where}  {r.entry.type}  {ident}  {label}")
         raise typer.Exit(0)
 
     if mark is not None:
@@ -69,7 +68,8 @@ def audit(
         raise typer.Exit(0)
     done = 0
     for number, r in enumerate(todo, start=1):
-        typer.echo(f"\n[{number}/{len(todo)}] {r.entry.filename}:{r.entry.line_number}  {r.entry.type}")
+        where = f"{r.entry.filename}:{r.entry.line_number}"
+        typer.echo(f"\n[{number}/{len(todo)}] {where}  {r.entry.type}")
         typer.echo(f"    {r.redacted_line or '(the value is no longer in this file)'}")
         if r.fingerprint:
             typer.echo(f"    fingerprint {r.fingerprint}")

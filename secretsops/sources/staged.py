@@ -47,13 +47,11 @@ def items(paths: Sequence[Path], max_size: int) -> tuple[Path, Iterator[Item]]:
         if not entries:
             return
         with git.CatFile(root) as cat:
-            for entry, (header, data) in zip(
-                entries, cat.read_many((e.blob for e in entries), max_size=max_size)
-            ):
+            blobs = cat.read_many((e.blob for e in entries), max_size=max_size)
+            for entry, (_, data) in zip(entries, blobs, strict=True):
                 if data is None:
                     yield Item(path=entry.path, data=None, skipped=SKIP_TOO_LARGE)
                 else:
                     yield Item(path=entry.path, data=data)
-                del header
 
     return root, generate()
