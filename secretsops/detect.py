@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import io
 import pkgutil
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -141,6 +142,124 @@ def _settings_config(config: EngineConfig) -> dict[str, Any]:
     return {"plugins_used": plugins, "filters_used": filters}
 
 
+class Prefilter:
+    """Cheap per-line tests that say which plugins could possibly report on a line.
+
+    Every test is a necessary condition for its plugin to yield anything, so skipping the
+    plugins it rules out (and lines it rules out entirely) changes no result:
+
+    - a regex detector (``RegexBasedDetector`` without its own ``analyze_line``, or one of the
+      plugins listed in ``_DENYLIST_FILTERED``) yields only ``findall`` hits of its
+      ``denylist``, so one of those patterns must ``search`` the line;
+    - ``KeywordDetector``: every one of its patterns contains its keyword alternation, so that
+      alternation, searched case-insensitively, must match;
+    - high-entropy strings: Shannon entropy of a string is at most log2(length), so a quoted
+      run of the charset must be longer than 2**limit;
+    - a plugin with its own ``candidate(line)`` method decides for itself;
+    - any other plugin is always a candidate (no shortcut is taken for what we cannot prove).
+
+    Those necessary patterns are themselves gated by their required literals
+    (``secretsops.regex_literals``), found for all patterns at once with one Aho-Corasick
+    automaton per line (case-folded for case-insensitive patterns), so most lines cost one
+    pass of C code and no regular expression at all.
+    """
+
+    def __init__(self, plugins: Sequence[Any]) -> None:
+        import ahocorasick
+
+        from secretsops.regex_literals import is_case_insensitive, required_literals
+
+        self._always: list[Any] = []
+        self._custom: list[Any] = []
+        self._checks: list[tuple[Any, re.Pattern[str]]] = []
+        self._ungated: list[int] = []
+        exact: dict[str, set[int]] = {}
+        folded: dict[str, set[int]] = {}
+        for plugin in plugins:
+            if callable(getattr(plugin, "candidate", None)):
+                self._custom.append(plugin)
+                continue
+            patterns = _necessary_patterns(plugin)
+            if patterns is None:
+                self._always.append(plugin)
+                continue
+            for pattern in patterns:
+                index = len(self._checks)
+                self._checks.append((plugin, pattern))
+                literals = required_literals(pattern)
+                if literals is None:
+                    self._ungated.append(index)
+                elif is_case_insensitive(pattern):
+                    for lit in literals:
+                        folded.setdefault(lit.casefold(), set()).add(index)
+                else:
+                    for lit in literals:
+                        exact.setdefault(lit, set()).add(index)
+        self._exact = _automaton(ahocorasick, exact)
+        self._folded = _automaton(ahocorasick, folded)
+
+    def candidates(self, line: str) -> list[Any]:
+        out = list(self._always)
+        out.extend(p for p in self._custom if p.candidate(line))
+        hits: set[int] = set(self._ungated)
+        if self._exact is not None:
+            for _, ids in self._exact.iter(line):
+                hits.update(ids)
+        if self._folded is not None:
+            for _, ids in self._folded.iter(line.casefold()):
+                hits.update(ids)
+        if hits:
+            chosen: set[int] = set()
+            for index in sorted(hits):
+                plugin, pattern = self._checks[index]
+                if id(plugin) not in chosen and pattern.search(line):
+                    chosen.add(id(plugin))
+                    out.append(plugin)
+        return out
+
+
+def _automaton(module: Any, words: dict[str, set[int]]) -> Any:
+    if not words:
+        return None
+    automaton = module.Automaton()
+    for word, ids in words.items():
+        automaton.add_word(word, frozenset(ids))
+    automaton.make_automaton()
+    return automaton
+
+
+# Regex detectors that override analyze_string only to drop some denylist hits.
+_DENYLIST_FILTERED = frozenset({"JwtTokenDetector"})
+
+
+def _necessary_patterns(plugin: Any) -> list[re.Pattern[str]] | None:
+    from detect_secrets.plugins import base, keyword
+    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+
+    cls = type(plugin)
+    if isinstance(plugin, keyword.KeywordDetector):
+        alternation = "|".join(keyword.DENYLIST)
+        tables = [
+            keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+            *keyword.REGEX_BY_FILETYPE.values(),
+        ]
+        if all(alternation in p.pattern for t in tables for p in t):
+            return [re.compile(alternation, re.IGNORECASE)]
+        return None
+    if isinstance(plugin, HighEntropyStringsPlugin):
+        shortest = int(2 ** float(plugin.entropy_limit)) + 1
+        charset = re.escape(plugin.charset)
+        return [re.compile(rf"(['\"])([{charset}]{{{shortest},}})(\1)")]
+    if isinstance(plugin, base.RegexBasedDetector):
+        plain = (
+            cls.analyze_line is base.BasePlugin.analyze_line
+            and cls.analyze_string is base.RegexBasedDetector.analyze_string
+        )
+        if plain or cls.__name__ in _DENYLIST_FILTERED:
+            return [p for p in plugin.denylist if isinstance(p, re.Pattern)] or None
+    return None
+
+
 class _NamedStringIO(io.StringIO):
     """What detect-secrets' transformers read: a text stream with a ``name``."""
 
@@ -157,6 +276,8 @@ class Engine:
         self._context: Any = None
         self._plugins: list[Any] = []
         self._confidence: dict[str, Confidence] = {}
+        self._prefilter: Prefilter | None = None
+        self.use_prefilter = True
 
     def __enter__(self) -> Engine:
         from detect_secrets import settings as ds_settings
@@ -167,6 +288,7 @@ class Engine:
         settings = self._context.__enter__()
         settings.disable_filters(_INVALID_FILE_FILTER)
         self._plugins = list(ds_settings.get_plugins())
+        self._prefilter = Prefilter(self._plugins)
         for plugin in self._plugins:
             declared = getattr(plugin, "confidence", None)
             name = type(plugin).__name__
@@ -249,8 +371,12 @@ class Engine:
             return
         content = [line for _, line in lines]
         index_of = {number: i for i, (number, _) in enumerate(lines)}
+        prefilter = self._prefilter if self.use_prefilter else None
         for number, raw_line in lines:
             line = raw_line.rstrip()
+            plugins = self._plugins if prefilter is None else prefilter.candidates(line)
+            if not plugins:
+                continue
             # Lines are numbered as in the file, but the snippet needs the position in
             # `content`; the two differ when scanning only some lines of a blob.
             snippet = get_code_snippet(lines=content, line_number=index_of[number] + 1)
@@ -261,7 +387,7 @@ class Engine:
                 context=snippet,
             ):
                 continue
-            for plugin in self._plugins:
+            for plugin in plugins:
                 for secret in _scan_line(
                     plugin=plugin,
                     filename=path,
