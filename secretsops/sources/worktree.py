@@ -56,8 +56,13 @@ def select(paths: Sequence[Path]) -> Selection:
         return Selection(root=root, files=sorted(files), is_git=True)
 
     dir_args = [p.resolve() for p in paths if p.is_dir()]
+    cwd = Path.cwd().resolve()
     if len(dir_args) == 1 and len(paths) == 1:
         base = dir_args[0]
+    elif all(p.resolve() == cwd or cwd in p.resolve().parents for p in paths):
+        # Files named from the current folder keep the paths a scan of that folder reports,
+        # so they match a baseline created there.
+        base = cwd
     else:
         base = Path(os.path.commonpath([str(p.resolve()) for p in paths]))
         if base.is_file():

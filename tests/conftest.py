@@ -1,0 +1,190 @@
+"""Shared fixtures: real git repositories in tmp_path and the real ``secretsops`` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SECRETSOPS = BIN / "secretsops"
+SARIF_SCHEMA = REPO_ROOT.parent / "shared" / "specs" / "sarif-schema-2.1.0.json"
+
+GIT_CONFIG = [
+    "-c",
+    "user.name=t",
+    "-c",
+    "user.email=t@example.com",
+    "-c",
+    "init.defaultBranch=main",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "core.autocrlf=false",
+]
+
+
+def base_env() -> dict[str, str]:
+    """The environment every subprocess runs in: no user git config, no colour hints."""
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith(("GIT_", "SECRETSOPS_")) or key in ("NO_COLOR", "FORCE_COLOR"):
+            del env[key]
+    env.update(
+        {
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    proc = subprocess.run(
+        ["git", *GIT_CONFIG, *args],
+        cwd=cwd,
+        env=env or base_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def run_secretsops(
+    *args: str | Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script, as a user's shell would."""
+    return subprocess.run(
+        [str(SECRETSOPS), *(str(a) for a in args)],
+        cwd=cwd,
+        env=env or base_env(),
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+class Repo:
+    """A real git repository (or, with ``init=False``, a plain folder) to scan."""
+
+    def __init__(self, path: Path, *, init: bool = True) -> None:
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        if init:
+            git(path, "init", "-q")
+
+    def write(self, rel: str, content: str | bytes, *, newline: str = "\n") -> Path:
+        target = self.path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            if content and not content.endswith("\n"):
+                content += "\n"
+            target.write_bytes(content.replace("\n", newline).encode("utf-8"))
+        return target
+
+    def git(self, *args: str) -> str:
+        return git(self.path, *args)
+
+    def add(self, *paths: str) -> None:
+        self.git("add", "--", *(paths or ["."]))
+
+    def commit(self, message: str = "change") -> str:
+        self.git("commit", "-q", "--no-verify", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
+
+    def scan(
+        self, *args: str | Path, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return run_secretsops("scan", *args, cwd=self.path, env=env)
+
+    def run(
+        self, *args: str | Path, env: dict[str, str] | None = None, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return run_secretsops(*args, cwd=self.path, env=env, input=input)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    """An empty git repository."""
+    return Repo(tmp_path / "repo")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Repo:
+    """A plain folder outside any git repository."""
+    return Repo(tmp_path / "plain", init=False)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_git(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """In-process code (CliRunner tests) sees the same clean git environment as subprocesses."""
+    env = base_env()
+    for key in list(os.environ):
+        if key not in env:
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    yield
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> None:
+    """An input error: the given exit code, a short message on stderr, no traceback."""
+    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines, "no message on stderr"
+    assert len(lines) <= 6, proc.stderr
+
+
+def assert_absent(value: str, *texts: str | bytes) -> None:
+    for text in texts:
+        data = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        assert value not in data, "a secret value leaked into output"
+
+
+def source_files(root: Path) -> Sequence[str]:
+    """Files of a checkout as git sees them: tracked (still on disk) and untracked-not-ignored."""
+    out = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    return sorted({p for p in out.split("\0") if p and (root / p).is_file()})
+
+
+@pytest.fixture(scope="session")
+def source_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A committed copy of this checkout as it stands (uncommitted work included).
+
+    pre-commit and pip read a repository's committed tree; the copy lets them see the code
+    under test rather than the last commit, without touching the working checkout.
+    """
+    import shutil
+
+    dest = tmp_path_factory.mktemp("snapshot") / "secretsops"
+    for rel in source_files(REPO_ROOT):
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO_ROOT / rel, target)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "--no-verify", "-m", "snapshot")
+    return dest, git(dest, "rev-parse", "HEAD").strip()
