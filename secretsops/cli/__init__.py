@@ -15,6 +15,7 @@ from secretsops import __version__
 from secretsops.cli import audit as _audit
 from secretsops.cli import baseline as _baseline
 from secretsops.cli import passthrough as _passthrough
+from secretsops.cli import sample as _sample
 from secretsops.cli import scan as _scan
 from secretsops.errors import SecretsopsError
 
@@ -46,6 +47,7 @@ def _root(
 app.command("scan")(_scan.scan)
 app.add_typer(_baseline.app, name="baseline")
 app.command("audit")(_audit.audit)
+app.command("sample")(_sample.sample)
 app.command(
     "detect-secrets",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
@@ -53,6 +55,9 @@ app.command(
 )(_passthrough.detect_secrets)
 
 # --- further command groups are mounted below ---
+from secretsops.cli import vault as _vault  # noqa: E402
+
+app.add_typer(_vault.app, name="vault")
 
 
 def main() -> None:
