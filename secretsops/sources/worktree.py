@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from secretsops import git
-from secretsops.errors import UsageError
+from secretsops.errors import InputError, UsageError
 from secretsops.sources import SKIP_TOO_LARGE, SKIP_UNREADABLE, Item
 
 
@@ -37,6 +37,10 @@ def select(paths: Sequence[Path]) -> Selection:
     for p in paths:
         if not p.exists():
             raise UsageError(f"path not found: {p}")
+        # A path named on the command line must be readable; files met while walking a
+        # folder that cannot be read are skipped and counted instead.
+        if not os.access(p, os.R_OK | (os.X_OK if p.is_dir() else 0)):
+            raise InputError(f"cannot read {p}: permission denied")
     root = git.toplevel(paths[0].resolve())
     if root is not None:
         root = root.resolve()
