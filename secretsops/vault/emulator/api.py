@@ -75,7 +75,8 @@ def _skip_token(query: Mapping[str, str]) -> str | None:
     if not raw:
         return None
     try:
-        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("utf-8")
+        padded = raw + "=" * (-len(raw) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode("utf-8")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise faults.bad_parameter("The $skiptoken parameter is not valid.") from None
 
