@@ -10,7 +10,7 @@ from detect_secrets.plugins import base
 class EntraClientSecretDetector(base.RegexBasedDetector):
     """Microsoft Entra ID (Azure AD) application client secrets, the ``Q~`` format."""
 
-    secret_type = "Entra ID Client Secret"  # noqa: S105 - a type name
+    secret_type = "Entra ID Client Secret"  # noqa: S105  # pragma: allowlist secret (a name)
     confidence = "high"
     denylist = (
         re.compile(

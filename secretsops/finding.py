@@ -64,6 +64,7 @@ class ScanStats:
     skipped_too_large: int = 0
     skipped_unreadable: int = 0
     skipped_paths: list[str] = field(default_factory=list)
+    unreadable_paths: list[str] = field(default_factory=list)
     scanned_paths: list[str] = field(default_factory=list)
 
     @property

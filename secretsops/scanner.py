@@ -69,16 +69,19 @@ def scan_items(
     stats = ScanStats()
     findings: list[Finding] = []
     for item in items:
-        stats.scanned_paths.append(item.path)
         if item.path in excluded or item.path.rsplit("/", 1)[-1] == BASELINE_NAME:
+            stats.scanned_paths.append(item.path)
             continue
         if item.data is None:
+            # Not read: not in scanned_paths, so a baseline update keeps this file's entries.
             if item.skipped == SKIP_TOO_LARGE:
                 stats.skipped_too_large += 1
             else:
                 stats.skipped_unreadable += 1
+                stats.unreadable_paths.append(item.path)
             stats.skipped_paths.append(item.path)
             continue
+        stats.scanned_paths.append(item.path)
         if is_binary(item.data):
             stats.skipped_binary += 1
             continue

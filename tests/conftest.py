@@ -188,3 +188,27 @@ def source_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "--no-verify", "-m", "snapshot")
     return dest, git(dest, "rev-parse", "HEAD").strip()
+
+
+def run_unprivileged(
+    *args: str | Path, cwd: Path, locked: Path
+) -> subprocess.CompletedProcess[str]:
+    """Run secretsops so that ``locked`` (mode 000) really cannot be read.
+
+    root reads every file whatever its mode; in a new user namespace without a mapping root
+    loses that override and is held to the file's mode bits like anyone else.
+    """
+    locked.chmod(0)
+    prefix = ["unshare", "--user"] if os.geteuid() == 0 else []
+    probe = subprocess.run([*prefix, "cat", str(locked)], capture_output=True, check=False)
+    if probe.returncode == 0:
+        pytest.skip("cannot make a file unreadable here")
+    return subprocess.run(
+        [*prefix, str(SECRETSOPS), *(str(a) for a in args)],
+        cwd=cwd,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

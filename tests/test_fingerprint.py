@@ -11,11 +11,19 @@ from pathlib import Path
 import fakes
 from conftest import Repo, base_env, git
 
+from secretsops.fingerprint import KEY_ENV
+
 
 def fingerprints(repo: Repo, *, env: dict[str, str] | None = None) -> dict[tuple[str, int], str]:
     proc = repo.scan("--format", "json", env=env)
     assert proc.returncode == 1, proc.stderr
     return {(f["path"], f["line"]): f["fingerprint"] for f in json.loads(proc.stdout)["findings"]}
+
+
+def keyed_env(label: str) -> dict[str, str]:
+    env = base_env()
+    env[KEY_ENV] = label
+    return env
 
 
 def fingerprint_in_a_fresh_process(value: str, env: dict[str, str] | None = None) -> str:
@@ -83,14 +91,11 @@ def test_not_a_plain_hash_of_the_value(repo: Repo) -> None:
 def test_the_fingerprint_key_changes_fingerprints(repo: Repo) -> None:
     repo.write("a.py", f"{fakes.aws_line()}\n{fakes.password_line()}\n")
     default = fingerprints(repo)
-    env = base_env()
-    env["SECRETSOPS_FINGERPRINT_KEY"] = "pipeline-secret-1"
-    keyed = fingerprints(repo, env=env)
+    keyed = fingerprints(repo, env=keyed_env("from-a-pipeline-1"))
     assert keyed.keys() == default.keys()
     assert all(keyed[k] != default[k] for k in keyed)
-    assert fingerprints(repo, env=env) == keyed  # stable under the same key
-    env["SECRETSOPS_FINGERPRINT_KEY"] = "pipeline-secret-2"
-    other = fingerprints(repo, env=env)
+    assert fingerprints(repo, env=keyed_env("from-a-pipeline-1")) == keyed  # stable
+    other = fingerprints(repo, env=keyed_env("from-a-pipeline-2"))
     assert all(other[k] != keyed[k] for k in keyed)
 
 

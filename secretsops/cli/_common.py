@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from secretsops.errors import UsageError
+from secretsops.errors import InputError, UsageError
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1_000, "m": 1_000_000, "g": 1_000_000_000}
@@ -45,3 +45,9 @@ def emit(text: str, output: Path | None) -> None:
 
 def info(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def unreadable_error(paths: list[str]) -> InputError:
+    """The error for files a scan could not read: the result would be incomplete."""
+    more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+    return InputError(f"cannot read {paths[0]}{more}: the scan is incomplete")

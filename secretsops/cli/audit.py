@@ -33,11 +33,15 @@ def audit(
     """Label each baseline entry, interactively or with --mark."""
     from secretsops import audit as audit_mod
     from secretsops import baseline as baseline_mod
+    from secretsops import git
     from secretsops.detect import Engine, config_from_baseline
     from secretsops.errors import UsageError
 
     data = baseline_mod.load(baseline)
-    root = baseline.resolve().parent
+    # Entries name files relative to the scan root: the repository holding the baseline (it
+    # may sit in a subfolder, e.g. ci/), else the baseline's own folder.
+    folder = baseline.resolve().parent
+    root = git.toplevel(folder) or folder
     before = baseline_mod.parse(data.json())
     with Engine(config_from_baseline(data.plugins_used, data.filters_used)) as engine:
         recovered = audit_mod.recover(data, root, engine)

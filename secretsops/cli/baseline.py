@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from secretsops.cli._common import info, parse_size
+from secretsops.cli._common import info, parse_size, unreadable_error
 from secretsops.cli.scan import PathsArg
 
 app = typer.Typer(help="Create or update a baseline of accepted findings.", no_args_is_help=True)
@@ -19,6 +19,12 @@ BaselineOpt = Annotated[
     ),
 ]
 SizeOpt = Annotated[str, typer.Option("--max-file-size", help="Skip files larger than this.")]
+
+
+def _require_readable(unreadable: list[str]) -> None:
+    """A baseline of a partial scan would drop or miss entries: refuse to write one."""
+    if unreadable:
+        raise unreadable_error(unreadable)
 
 
 def _target(baseline: Path | None, root: str) -> Path:
@@ -42,6 +48,7 @@ def create(
         max_file_size=parse_size(max_file_size),
         exclude=[str(baseline)] if baseline else [],
     )
+    _require_readable(result.stats.unreadable_paths)
     target = _target(baseline, result.root)
     if target.exists() and not force:
         raise UsageError(f"{target} exists: use `secretsops baseline update`, or --force")
@@ -70,7 +77,11 @@ def update(
         config=config_from_baseline(old.plugins_used, old.filters_used),
         exclude=[str(target)],
     )
-    new = baseline_mod.update(old, result.findings, settings, result.stats.scanned_paths)
+    _require_readable(result.stats.unreadable_paths)
+    # Entries of files that no longer exist are dropped, as detect-secrets' own update does.
+    gone = [e.filename for e in old.entries if not (Path(result.root) / e.filename).exists()]
+    scanned = [*result.stats.scanned_paths, *gone]
+    new = baseline_mod.update(old, result.findings, settings, scanned)
     if baseline_mod.save(new, target, previous=old):
         info(f"updated {target}: {len(new.entries)} entries")
     else:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from secretsops.cli._common import emit, parse_size, use_color
+from secretsops.cli._common import emit, parse_size, unreadable_error, use_color
 from secretsops.errors import UsageError
 
 
@@ -91,4 +91,6 @@ def scan(
             render(report, fmt.value, color=use_color(output), show_secrets=show_secrets),
             output,
         )
+    if result.stats.unreadable_paths:
+        raise unreadable_error(result.stats.unreadable_paths)
     raise typer.Exit(1 if findings else 0)
