@@ -210,3 +210,25 @@ def test_every_api_version_the_sdk_can_send(vault: Emulator, api_version: str) -
         assert name in {p.name for p in client.list_properties_of_secrets()}
         expected_days = None if api_version in ("2016-10-01", "7.0") else 90
         assert made.properties.recoverable_days == expected_days
+
+
+def test_ca_from_the_environment(vault: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``connection_verify``: REQUESTS_CA_BUNDLE for the sync client (requests), and
+    SSL_CERT_FILE for the async one (aiohttp uses the ssl module's default paths)."""
+    import asyncio
+
+    from azure.keyvault.secrets.aio import SecretClient as AsyncSecretClient
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(vault.ca_file))
+    name, secret = unique("env"), value()
+    with SecretClient(vault.url, vault.credential(), verify_challenge_resource=False) as client:
+        client.set_secret(name, secret)
+
+    async def read() -> str | None:
+        async with AsyncSecretClient(
+            vault.url, vault.async_credential(), verify_challenge_resource=False
+        ) as client:
+            return (await client.get_secret(name)).value
+
+    monkeypatch.setenv("SSL_CERT_FILE", str(vault.ca_file))
+    assert asyncio.run(read()) == secret
