@@ -4,7 +4,10 @@ HTTPS; every response body is validated against ``secrets.json`` (see conftest).
 from __future__ import annotations
 
 import datetime
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from azure.core.exceptions import HttpResponseError
@@ -213,22 +216,36 @@ def test_every_api_version_the_sdk_can_send(vault: Emulator, api_version: str) -
 
 
 def test_ca_from_the_environment(vault: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without ``connection_verify``: REQUESTS_CA_BUNDLE for the sync client (requests), and
-    SSL_CERT_FILE for the async one (aiohttp uses the ssl module's default paths)."""
-    import asyncio
-
-    from azure.keyvault.secrets.aio import SecretClient as AsyncSecretClient
-
+    """Without ``connection_verify``: REQUESTS_CA_BUNDLE for the sync client (requests reads it
+    per request), SSL_CERT_FILE for the async one (aiohttp reads it once, at import: so in a
+    fresh process)."""
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(vault.ca_file))
     name, secret = unique("env"), value()
     with SecretClient(vault.url, vault.credential(), verify_challenge_resource=False) as client:
         client.set_secret(name, secret)
 
-    async def read() -> str | None:
-        async with AsyncSecretClient(
-            vault.url, vault.async_credential(), verify_challenge_resource=False
-        ) as client:
-            return (await client.get_secret(name)).value
+    script = """
+import asyncio, sys
+from azure.keyvault.secrets.aio import SecretClient
+from secretsops.vault.emulator import AsyncEmulatorCredential
 
-    monkeypatch.setenv("SSL_CERT_FILE", str(vault.ca_file))
-    assert asyncio.run(read()) == secret
+async def main() -> None:
+    url, name, token = sys.argv[1:]
+    async with SecretClient(
+        url, AsyncEmulatorCredential(token), verify_challenge_resource=False
+    ) as client:
+        print((await client.get_secret(name)).value)
+
+asyncio.run(main())
+"""
+    env = {**os.environ, "SSL_CERT_FILE": str(vault.ca_file)}
+    read = subprocess.run(
+        [sys.executable, "-c", script, vault.url, name, vault.token],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert read.returncode == 0, read.stderr[-2000:]
+    assert read.stdout.strip() == secret
