@@ -11,6 +11,37 @@ from typing import Annotated, Optional
 
 import typer
 
+
+def _banner(url: str, ca_file: str, data: Path | None, token: str | None) -> None:
+    """What ``EmulatorProcess`` reads back: keep the ``url:`` and ``ca file:`` lines."""
+    from secretsops.vault.emulator.process import CA_LABEL, URL_LABEL
+
+    storage = f"{data} (SQLite)" if data is not None else "in memory (gone when stopped)"
+    accepted = "only the --token value" if token is not None else "any bearer token"
+    lines = [
+        "secretsops Key Vault emulator (secrets API, api-version 2026-04-01 and older)",
+        f"  {URL_LABEL:<9} {url}",
+        f"  {CA_LABEL:<9} {ca_file}",
+        f"  {'data:':<9} {storage}",
+        f"  {'auth:':<9} {accepted}",
+        "Use SecretClient(url, credential, verify_challenge_resource=False, "
+        "connection_verify=<ca file>). Stop with Ctrl-C.",
+    ]
+    typer.echo("\n".join(lines))
+    sys.stdout.flush()
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 app = typer.Typer(help="A local Azure Key Vault emulator for secrets.", no_args_is_help=True)
 
 
@@ -48,16 +79,7 @@ def serve(
 ) -> None:
     """Serve the Key Vault secrets API over HTTPS with a fresh self-signed CA."""
     from secretsops.vault.emulator import Emulator
-    from secretsops.vault.emulator.process import CA_LABEL, URL_LABEL
 
-    emulator = Emulator(
-        host=host,
-        port=port,
-        data=data,
-        token=token,
-        purge_protection=purge_protection,
-        retention_days=retention_days,
-    ).start()
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -65,24 +87,28 @@ def serve(
 
     previous = signal.signal(signal.SIGTERM, _on_signal)
     try:
-        storage = f"{data} (SQLite)" if data is not None else "in memory (gone when stopped)"
-        accepted = "only the --token value" if token is not None else "any bearer token"
-        lines = [
-            "secretsops Key Vault emulator (secrets API, api-version 2026-04-01 and older)",
-            f"  {URL_LABEL:<9} {emulator.url}",
-            f"  {CA_LABEL:<9} {emulator.ca_file}",
-            f"  {'data:':<9} {storage}",
-            f"  {'auth:':<9} {accepted}",
-            "Use SecretClient(url, credential, verify_challenge_resource=False, "
-            "connection_verify=<ca file>). Stop with Ctrl-C.",
-        ]
-        typer.echo("\n".join(lines))
-        sys.stdout.flush()
-        while not stop.wait(0.5):
+        emulator = Emulator(
+            host=host,
+            port=port,
+            data=data,
+            token=token,
+            purge_protection=purge_protection,
+            retention_days=retention_days,
+        ).start()
+        try:
+            _banner(emulator.url, str(emulator.ca_file), data, token)
+            if not _is_loopback(host):
+                typer.echo(
+                    f"secretsops: warning: {host} is not a loopback address; the emulator has "
+                    "no access control beyond --token and keeps values in clear",
+                    err=True,
+                )
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
             pass
-    except KeyboardInterrupt:
-        pass
+        finally:
+            emulator.stop()
     finally:
-        emulator.stop()
         signal.signal(signal.SIGTERM, previous)
     typer.echo("secretsops: vault emulator stopped", err=True)

@@ -165,3 +165,10 @@ def test_damaged_emulator_database(tmp_path: Path) -> None:
 )
 def test_bad_options(args: list[str], word: str) -> None:
     _assert_one_line_error(_run(*args), word)
+
+
+def test_data_file_is_private(tmp_path: Path) -> None:
+    data = tmp_path / "vault.db"
+    with Emulator(data=data) as vault, vault.secret_client() as client:
+        client.set_secret(unique(), value())
+    assert data.stat().st_mode & 0o077 == 0

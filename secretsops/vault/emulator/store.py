@@ -11,6 +11,7 @@ The file holds secret values in clear, as the emulator must return them: it is t
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -111,6 +112,13 @@ class SecretStore:
     @staticmethod
     def _open(path: Path | None) -> sqlite3.Connection:
         where = "in-memory database" if path is None else str(path)
+        if path is not None and not path.exists():
+            try:  # the file holds secret values: readable by its owner only
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            except OSError as exc:
+                raise InputError(
+                    f"cannot create emulator data file {where}: {exc.strerror or exc}"
+                ) from exc
         try:
             conn = sqlite3.connect(
                 ":memory:" if path is None else str(path),
