@@ -1,5 +1,8 @@
 """Fixtures for the Key Vault emulator tests: a running emulator whose every response is
-validated against the official schema after each test, and a real SDK client pointed at it."""
+validated against the official schema after each test, and a real SDK client pointed at it.
+
+``tests/vault`` is a package (it has an ``__init__.py``) so that this conftest is imported as
+``vault.conftest`` and never replaces ``tests/conftest.py`` as the module ``conftest``."""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from collections.abc import Iterator
 
 import pytest
 from azure.keyvault.secrets import SecretClient
-from kv_helpers import Recorder, make_client
-from kv_schema import SecretsSpec
 
 from secretsops.vault.emulator import Emulator
+
+from .kv_helpers import Recorder, make_client
+from .kv_schema import SecretsSpec
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,13 @@ import ssl
 from pathlib import Path
 
 import pytest
-from kv_helpers import unique, value
 
 from secretsops.errors import InputError, UsageError, VaultError
 from secretsops.vault.emulator import Emulator, EmulatorProcess, faults
 from secretsops.vault.emulator.model import NewSecret, PropertyChanges
 from secretsops.vault.emulator.store import SCHEMA_VERSION, SecretStore
+
+from .kv_helpers import unique, value
 
 
 def test_thread_emulator_lifecycle() -> None:

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 from azure.keyvault.secrets import SecretClient
-from kv_helpers import unique, value
 
 from secretsops.vault.emulator import Emulator, EmulatorCredential
+
+from .kv_helpers import unique, value
 
 SECRETSOPS = Path(sys.executable).parent / "secretsops"
 

@@ -9,9 +9,10 @@ import threading
 from pathlib import Path
 
 from azure.keyvault.secrets import SecretClient
-from kv_helpers import make_client, unique, value
 
 from secretsops.vault.emulator import Emulator, EmulatorProcess, RunningEmulator
+
+from .kv_helpers import make_client, unique, value
 
 CLIENTS = 50
 ROUNDS = 4

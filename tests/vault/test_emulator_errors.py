@@ -14,10 +14,11 @@ from azure.core.exceptions import (
     ResourceNotFoundError,
 )
 from azure.keyvault.secrets import SecretClient
-from kv_helpers import make_client, raw_request, unique, value
-from kv_schema import SecretsSpec
 
 from secretsops.vault.emulator import Emulator, EmulatorCredential
+
+from .kv_helpers import make_client, raw_request, unique, value
+from .kv_schema import SecretsSpec
 
 
 def _code(error: HttpResponseError) -> tuple[int | None, str | None, object]:

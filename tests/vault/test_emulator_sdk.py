@@ -12,10 +12,11 @@ import sys
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.keyvault.secrets import ApiVersion, SecretClient
-from kv_helpers import Recorder, make_client, raw_request, unique, value
-from kv_schema import SecretsSpec
 
 from secretsops.vault.emulator import SCOPE, TENANT_ID, Emulator, EmulatorCredential
+
+from .kv_helpers import Recorder, make_client, raw_request, unique, value
+from .kv_schema import SecretsSpec
 
 VERSION = re.compile(r"[0-9a-f]{32}")
 

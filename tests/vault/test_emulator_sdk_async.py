@@ -8,10 +8,11 @@ import asyncio
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, ResourceExistsError
 from azure.keyvault.secrets.aio import SecretClient
-from kv_helpers import Recorder, unique, value
-from kv_schema import SecretsSpec
 
 from secretsops.vault.emulator import AsyncEmulatorCredential, Emulator
+
+from .kv_helpers import Recorder, unique, value
+from .kv_schema import SecretsSpec
 
 
 def _client(vault: Emulator, credential: AsyncEmulatorCredential | None = None) -> SecretClient:

@@ -1,0 +1,1 @@
+"""Key Vault emulator tests: a package, so its conftest does not shadow tests/conftest.py."""
