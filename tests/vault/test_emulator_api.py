@@ -137,3 +137,15 @@ def test_store_refuses_a_newer_schema(tmp_path: Path) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(InputError, match="newer"):
         SecretStore(data)
+
+
+def test_the_sdk_keeps_its_connection_alive() -> None:
+    with Emulator() as vault, vault.secret_client() as client:
+        client.set_secret("kept", "v")
+        before = vault.connections_accepted
+        for _ in range(50):
+            assert client.get_secret("kept").value == "v"
+        assert vault.connections_accepted == before  # 50 requests, no new connection
+        client.get_secret("kept", headers={"Connection": "close"})
+        client.get_secret("kept")
+        assert vault.connections_accepted == before + 1  # closed on request, then reopened

@@ -162,6 +162,7 @@ class VaultServer(ThreadingHTTPServer):
         self.observer = observer
         self._context = context
         self._connections: set[ssl.SSLSocket] = set()
+        self.connections_accepted = 0  # TLS connections set up so far (keep-alive shows here)
         self._guard = threading.Lock()
         self.address_family = _family(host, port)
         try:
@@ -193,6 +194,7 @@ class VaultServer(ThreadingHTTPServer):
             return
         with self._guard:
             self._connections.add(conn)
+            self.connections_accepted += 1
         try:
             _Handler(conn, client_address, self)
         finally:

@@ -103,6 +103,11 @@ class Emulator(RunningEmulator):
         return self._running().server_port
 
     @property
+    def connections_accepted(self) -> int:
+        """How many TLS connections clients have opened so far."""
+        return self._running().connections_accepted
+
+    @property
     def ca_file(self) -> Path:
         self._running()
         assert self._tls is not None
