@@ -200,6 +200,7 @@ def test_purge_protection_and_short_retention(spec: SecretsSpec) -> None:
         ("GET", "/secrets?api-version=7.6&maxresults=26", None, 400, "BadParameter"),
         ("GET", "/secrets?api-version=7.6&maxresults=ten", None, 400, "BadParameter"),
         ("GET", "/secrets?api-version=7.6&$skiptoken=%25%25", None, 400, "BadParameter"),
+        ("GET", "/secrets/x/versions?api-version=7.6&$skiptoken=eHl6", None, 400, "BadParameter"),
         ("GET", "/keys?api-version=7.6", None, 404, "NotFound"),
         ("GET", "/secrets/a/b/c?api-version=7.6", None, 404, "NotFound"),
         ("POST", "/secrets?api-version=7.6", None, 405, "MethodNotAllowed"),

@@ -297,7 +297,10 @@ class SecretStore:
 
     def list_versions(self, name: str, limit: int, after: str | None = None) -> Page[SecretVersion]:
         """Every version of a live secret, oldest first (empty when there is no such secret)."""
-        start = int(after) if after else 0
+        try:
+            start = int(after) if after else 0
+        except ValueError:
+            raise faults.bad_parameter("The $skiptoken parameter is not valid.") from None
         with self._transaction() as conn:
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM secrets s JOIN versions v ON v.key = s.key "  # noqa: S608
