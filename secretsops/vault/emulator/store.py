@@ -152,9 +152,16 @@ class SecretStore:
 
     @contextmanager
     def _transaction(self, *, write: bool = False) -> Iterator[sqlite3.Connection]:
+        """The connection, to this thread alone; with ``write``, inside one transaction.
+
+        Every read is a single SELECT, which SQLite runs as its own transaction.
+        """
         with self._lock:
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if not write:
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
             except BaseException:
