@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,11 +118,19 @@ class Repo:
     def scan(
         self, *args: str | Path, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        return run_secretsops("scan", *args, cwd=self.path, env=env)
+        """``secretsops scan ARGS`` here, in this process (fast; see ``call_secretsops``)."""
+        return call_secretsops("scan", *args, cwd=self.path, env=env)
 
     def run(
         self, *args: str | Path, env: dict[str, str] | None = None, input: str | None = None
     ) -> subprocess.CompletedProcess[str]:
+        """``secretsops ARGS`` here, in this process."""
+        return call_secretsops(*args, cwd=self.path, env=env, input=input)
+
+    def proc(
+        self, *args: str | Path, env: dict[str, str] | None = None, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``secretsops ARGS`` here, as a separate process of the installed console script."""
         return run_secretsops(*args, cwd=self.path, env=env, input=input)
 
 
@@ -170,24 +179,43 @@ def source_files(root: Path) -> Sequence[str]:
     return sorted({p for p in out.split("\0") if p and (root / p).is_file()})
 
 
+_heavy: Any = None
+
+
+def _get_heavy() -> Any:
+    global _heavy
+    if _heavy is None:
+        import tempfile
+
+        from background import Heavy
+
+        _heavy = Heavy(Path(tempfile.mkdtemp(prefix="secretsops-tests-")))
+    return _heavy
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the slow environment builds now if tests that need them were collected."""
+    if session.config.option.collectonly:
+        return
+    names = {item.path.name for item in session.items}
+    if "test_packaging.py" in names:
+        _get_heavy().start_packaging()
+    if "test_precommit.py" in names:
+        _get_heavy().start_pre_commit()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if _heavy is not None:
+        import shutil
+
+        _heavy.close()
+        shutil.rmtree(_heavy.root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def source_snapshot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A committed copy of this checkout as it stands (uncommitted work included).
-
-    pre-commit and pip read a repository's committed tree; the copy lets them see the code
-    under test rather than the last commit, without touching the working checkout.
-    """
-    import shutil
-
-    dest = tmp_path_factory.mktemp("snapshot") / "secretsops"
-    for rel in source_files(REPO_ROOT):
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO_ROOT / rel, target)
-    git(dest, "init", "-q")
-    git(dest, "add", "-A")
-    git(dest, "commit", "-q", "--no-verify", "-m", "snapshot")
-    return dest, git(dest, "rev-parse", "HEAD").strip()
+def heavy() -> Any:
+    """Background builds for the packaging and pre-commit tests (see background.py)."""
+    return _get_heavy()
 
 
 def run_unprivileged(
@@ -212,3 +240,49 @@ def run_unprivileged(
         timeout=120,
         check=False,
     )
+
+
+def call_secretsops(
+    *args: str | Path,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run the console entry point ``secretsops.cli:main`` in this process.
+
+    The same function the ``secretsops`` script calls, with argv, the working folder, the
+    environment and the standard streams swapped for the call; no process start-up, so tests
+    that make many calls stay fast. Tests of the process itself use ``run_secretsops``.
+    """
+    import contextlib
+    import io
+
+    from secretsops.cli import main
+
+    argv = ["secretsops", *(str(a) for a in args)]
+    out, err = io.StringIO(), io.StringIO()
+    saved = (sys.argv, sys.stdin, os.getcwd(), dict(os.environ))
+    code: int | str | None = 0
+    try:
+        sys.argv = argv
+        sys.stdin = io.StringIO(input or "")
+        os.chdir(cwd)
+        if env is not None:
+            os.environ.clear()
+            os.environ.update(env)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code
+    finally:
+        sys.argv, sys.stdin = saved[0], saved[1]
+        os.chdir(saved[2])
+        os.environ.clear()
+        os.environ.update(saved[3])
+    if code is None:
+        code = 0
+    elif isinstance(code, str):
+        err.write(code + "\n")
+        code = 1
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())

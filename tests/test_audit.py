@@ -117,7 +117,7 @@ def test_interactive_labels_and_shows_redacted_lines(
     audited: tuple[Repo, dict[str, str], dict[str, str]],
 ) -> None:
     repo, values, fps = audited
-    proc = repo.run("audit", input="r\nf\ns\n")
+    proc = repo.proc("audit", input="r\nf\ns\n")
     assert proc.returncode == 0, proc.stderr
     assert labels(repo) == {"a.py": True, "b/c.py": False, "d.json": None}
     out = proc.stdout
@@ -144,7 +144,7 @@ def test_interactive_redacts_a_whole_github_token(repo: Repo) -> None:
     token = fakes.github_token()
     repo.write("ci.env", f"GH_TOKEN={token}\n")
     assert repo.run("baseline", "create").returncode == 0
-    proc = repo.run("audit", input="s\ns\ns\n")
+    proc = repo.proc("audit", input="s\ns\ns\n")
     assert proc.returncode == 0, proc.stderr
     assert "GH_TOKEN=" in proc.stdout
     assert_absent(token, proc.stdout, proc.stderr)
@@ -155,7 +155,7 @@ def test_interactive_quit_keeps_answers_so_far(
     audited: tuple[Repo, dict[str, str], dict[str, str]],
 ) -> None:
     repo, _, _ = audited
-    proc = repo.run("audit", input="f\nq\n")
+    proc = repo.proc("audit", input="f\nq\n")
     assert proc.returncode == 0, proc.stderr
     assert labels(repo) == {"a.py": False, "b/c.py": None, "d.json": None}
 

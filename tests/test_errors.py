@@ -13,13 +13,13 @@ from conftest import Repo, assert_clean_error, base_env, run_unprivileged
 
 def test_exit_codes_zero_and_one(repo: Repo) -> None:
     repo.write("a.py", "x = 1\n")
-    assert repo.scan().returncode == 0
+    assert repo.proc("scan").returncode == 0
     repo.write("b.py", fakes.aws_line())
-    assert repo.scan().returncode == 1
+    assert repo.proc("scan").returncode == 1
 
 
 def test_missing_path(repo: Repo) -> None:
-    proc = repo.scan("no/such/file.py")
+    proc = repo.proc("scan", "no/such/file.py")
     assert_clean_error(proc)
     assert "no/such/file.py" in proc.stderr
     assert proc.stdout == ""
@@ -27,21 +27,21 @@ def test_missing_path(repo: Repo) -> None:
 
 def test_one_missing_path_among_good_ones(repo: Repo) -> None:
     repo.write("a.py", fakes.aws_line())
-    proc = repo.scan("a.py", "missing.py")
+    proc = repo.proc("scan", "a.py", "missing.py")
     assert_clean_error(proc)
     assert "missing.py" in proc.stderr
 
 
 def test_missing_path_with_staged(repo: Repo, tmp_path: Path) -> None:
-    assert_clean_error(repo.scan("--staged", str(tmp_path / "nowhere" / "x.py")))
+    assert_clean_error(repo.proc("scan", "--staged", str(tmp_path / "nowhere" / "x.py")))
 
 
 def test_staged_outside_a_repository(folder: Repo) -> None:
     folder.write("a.py", fakes.aws_line())
-    proc = folder.scan("--staged")
+    proc = folder.proc("scan", "--staged")
     assert_clean_error(proc)
     assert "not inside a git repository" in proc.stderr
-    proc = folder.scan("--staged", "a.py")
+    proc = folder.proc("scan", "--staged", "a.py")
     assert_clean_error(proc)
 
 
@@ -50,7 +50,7 @@ def test_path_outside_the_repository(repo: Repo, tmp_path: Path) -> None:
     outside.write_text("x = 1\n")
     repo.write("a.py", "x = 1\n")
     for args in (["a.py", str(outside)], ["--staged", "a.py", str(outside)]):
-        proc = repo.scan(*args)
+        proc = repo.proc("scan", *args)
         assert_clean_error(proc)
         assert "outside the repository" in proc.stderr
 
@@ -58,7 +58,7 @@ def test_path_outside_the_repository(repo: Repo, tmp_path: Path) -> None:
 def test_corrupt_baseline(repo: Repo) -> None:
     repo.write("a.py", "x = 1\n")
     repo.write(".secrets.baseline", '{"results": ')
-    proc = repo.scan("--baseline", ".secrets.baseline")
+    proc = repo.proc("scan", "--baseline", ".secrets.baseline")
     assert_clean_error(proc)
     assert proc.stderr.count("\n") == 1
     assert "corrupt baseline" in proc.stderr
@@ -67,7 +67,7 @@ def test_corrupt_baseline(repo: Repo) -> None:
 @pytest.mark.parametrize("size", ["lots", "-1", "1XB", "", "1.2.3k", "k"])
 def test_bad_max_file_size(repo: Repo, size: str) -> None:
     repo.write("a.py", "x = 1\n")
-    proc = repo.scan("--max-file-size", size)
+    proc = repo.proc("scan", "--max-file-size", size)
     assert_clean_error(proc)
     assert "size" in proc.stderr
 
@@ -75,7 +75,7 @@ def test_bad_max_file_size(repo: Repo, size: str) -> None:
 @pytest.mark.parametrize("size", ["500", "500k", "2MB", "1.5M", "1g", "64KiB"])
 def test_good_max_file_size(repo: Repo, size: str) -> None:
     repo.write("a.py", "x = 1\n")
-    assert repo.scan("--max-file-size", size).returncode == 0
+    assert repo.proc("scan", "--max-file-size", size).returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_good_max_file_size(repo: Repo, size: str) -> None:
     ids=["unknown-option", "unknown-format", "unknown-command", "unknown-subcommand", "arity"],
 )
 def test_usage_errors(repo: Repo, args: list[str]) -> None:
-    proc = repo.run(*args)
+    proc = repo.proc(*args)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr + proc.stdout
     assert proc.stderr.strip()
@@ -99,9 +99,9 @@ def test_usage_errors(repo: Repo, args: list[str]) -> None:
 def test_output_to_an_unwritable_place(repo: Repo) -> None:
     repo.write("a.py", "x = 1\n")
     (repo.path / "taken").mkdir()
-    proc = repo.scan("--output", "taken")
+    proc = repo.proc("scan", "--output", "taken")
     assert_clean_error(proc)
-    proc = repo.scan("--output", "a.py/report.txt")
+    proc = repo.proc("scan", "--output", "a.py/report.txt")
     assert_clean_error(proc)
 
 
@@ -109,13 +109,13 @@ def test_messages_never_carry_a_secret(repo: Repo) -> None:
     key = fakes.aws_access_key_id()
     repo.write("a.py", fakes.aws_line(key))
     repo.write(".secrets.baseline", f'{{"results": {{"a.py": [{{"type": "{key}"}}]}}}}')
-    proc = repo.scan("--baseline", ".secrets.baseline")
+    proc = repo.proc("scan", "--baseline", ".secrets.baseline")
     assert_clean_error(proc)
     assert key not in proc.stderr + proc.stdout
 
 
 def test_no_arguments_prints_help(repo: Repo) -> None:
-    proc = repo.run()
+    proc = repo.proc()
     assert proc.returncode in (0, 2)
     assert "scan" in proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
@@ -124,7 +124,7 @@ def test_no_arguments_prints_help(repo: Repo) -> None:
 def test_version_and_module_entry_point(repo: Repo) -> None:
     from secretsops import __version__
 
-    proc = repo.run("--version")
+    proc = repo.proc("--version")
     assert (proc.returncode, proc.stdout) == (0, f"secretsops {__version__}\n")
     module = subprocess.run(
         [sys.executable, "-m", "secretsops", "--version"],

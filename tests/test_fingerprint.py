@@ -14,8 +14,13 @@ from conftest import Repo, base_env, git
 from secretsops.fingerprint import KEY_ENV
 
 
-def fingerprints(repo: Repo, *, env: dict[str, str] | None = None) -> dict[tuple[str, int], str]:
-    proc = repo.scan("--format", "json", env=env)
+def fingerprints(
+    repo: Repo, *, env: dict[str, str] | None = None, process: bool = False
+) -> dict[tuple[str, int], str]:
+    if process:
+        proc = repo.proc("scan", "--format", "json", env=env)
+    else:
+        proc = repo.scan("--format", "json", env=env)
     assert proc.returncode == 1, proc.stderr
     return {(f["path"], f["line"]): f["fingerprint"] for f in json.loads(proc.stdout)["findings"]}
 
@@ -52,8 +57,8 @@ def test_stable_across_processes_and_checkouts_at_different_paths(tmp_path: Path
     second.parent.mkdir()
     git(tmp_path, "clone", "-q", str(first.path), str(second))
 
-    a = fingerprints(first)
-    b = fingerprints(Repo(second, init=False))
+    a = fingerprints(first, process=True)
+    b = fingerprints(Repo(second, init=False), process=True)
     again = fingerprints(first)
     assert a == b == again
     assert len(set(a.values())) == len(a) == 2
@@ -91,7 +96,7 @@ def test_not_a_plain_hash_of_the_value(repo: Repo) -> None:
 def test_the_fingerprint_key_changes_fingerprints(repo: Repo) -> None:
     repo.write("a.py", f"{fakes.aws_line()}\n{fakes.password_line()}\n")
     default = fingerprints(repo)
-    keyed = fingerprints(repo, env=keyed_env("from-a-pipeline-1"))
+    keyed = fingerprints(repo, env=keyed_env("from-a-pipeline-1"), process=True)
     assert keyed.keys() == default.keys()
     assert all(keyed[k] != default[k] for k in keyed)
     assert fingerprints(repo, env=keyed_env("from-a-pipeline-1")) == keyed  # stable

@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 import fakes
 import jsonschema
 import pytest
-from conftest import SARIF_SCHEMA, Repo, run_secretsops
+from conftest import SARIF_SCHEMA, Repo, call_secretsops
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_empty_sarif_validates(repo: Repo, validator: jsonschema.Draft4Validator
 
 
 def test_staged_sarif_validates(mixed: Repo, validator: jsonschema.Draft4Validator) -> None:
-    proc = run_secretsops("scan", "--staged", "-f", "sarif", cwd=mixed.path)
+    proc = call_secretsops("scan", "--staged", "-f", "sarif", cwd=mixed.path)
     assert proc.returncode == 1
     assert_valid(validator, json.loads(proc.stdout))
 

@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 import fakes
-from conftest import Repo, run_secretsops
+from conftest import Repo, call_secretsops
 
 
 def staged_json(repo: Repo, *args: str, cwd: Any = None) -> tuple[int, dict[str, Any]]:
-    proc = run_secretsops("scan", "--staged", "--format", "json", *args, cwd=cwd or repo.path)
+    proc = call_secretsops("scan", "--staged", "--format", "json", *args, cwd=cwd or repo.path)
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
     report = json.loads(proc.stdout)
@@ -162,6 +162,6 @@ def test_staged_entra_secret(repo: Repo) -> None:
 def test_staged_text_report_lines(repo: Repo) -> None:
     repo.write("a.py", fakes.aws_line())
     repo.add()
-    proc = repo.scan("--staged")
+    proc = repo.proc("scan", "--staged")
     assert proc.returncode == 1
     assert proc.stdout.splitlines()[0].startswith("a.py:1  AWS Access Key  AKIA")

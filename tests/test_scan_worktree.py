@@ -7,7 +7,7 @@ from typing import Any
 
 import fakes
 import pytest
-from conftest import Repo, assert_absent
+from conftest import Repo, assert_absent, call_secretsops
 
 
 def scan_json(target: Repo, *args: str) -> tuple[int, dict[str, Any]]:
@@ -41,14 +41,14 @@ def test_clean_repository_exits_zero(repo: Repo) -> None:
     repo.write("app.py", "print('hello')\n")
     repo.add()
     repo.commit()
-    proc = repo.scan()
+    proc = repo.proc("scan")
     assert proc.returncode == 0, proc.stdout
-    assert "0 findings" in proc.stdout
+    assert proc.stdout == "0 findings, 1 file scanned\n"
 
 
 def test_default_path_is_the_current_folder(repo: Repo) -> None:
     repo.write("a.py", fakes.aws_line())
-    proc = repo.scan()
+    proc = repo.proc("scan")
     assert proc.returncode == 1
     assert proc.stdout.startswith("a.py:1  AWS Access Key  ")
 
@@ -118,9 +118,7 @@ def test_subfolder_argument_limits_the_scan(repo: Repo) -> None:
 def test_scan_from_inside_a_subfolder(repo: Repo) -> None:
     repo.write("top.py", fakes.aws_line())
     repo.write("sub/inner.py", fakes.aws_line())
-    from conftest import run_secretsops
-
-    proc = run_secretsops("scan", "--format", "json", ".", cwd=repo.path / "sub")
+    proc = call_secretsops("scan", "--format", "json", ".", cwd=repo.path / "sub")
     assert proc.returncode == 1, proc.stderr
     assert paths_of(json.loads(proc.stdout)) == {"sub/inner.py"}
 
