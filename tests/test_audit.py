@@ -207,3 +207,25 @@ def test_audit_a_baseline_in_another_folder(repo: Repo) -> None:
     # Entries are found in the files they name, relative to the repository.
     assert "not found" not in listed.stdout, listed.stdout
     assert re.match(r"src/a\.py:1  AWS Access Key  so1:", listed.stdout)
+
+
+def test_interactive_end_of_input_keeps_answers_so_far(
+    audited: tuple[Repo, dict[str, str], dict[str, str]],
+) -> None:
+    repo, _, _ = audited
+    proc = repo.proc("audit", input="r\n")  # one answer, then stdin ends
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert labels(repo) == {"a.py": True, "b/c.py": None, "d.json": None}
+
+
+def test_moved_line_is_shown_where_it_is_now(
+    audited: tuple[Repo, dict[str, str], dict[str, str]],
+) -> None:
+    repo, _, fps = audited
+    path = repo.path / "b" / "c.py"
+    path.write_text("# one\n# two\n" + path.read_text())
+    listed = repo.run("audit", "--list")
+    assert f"b/c.py:3  AWS Access Key  {fps['b/c.py']}  unlabelled" in listed.stdout
+    proc = repo.proc("audit", input="s\ns\ns\n")
+    assert "b/c.py:3  AWS Access Key" in proc.stdout

@@ -50,7 +50,7 @@ def audit(
         for r in recovered:
             label = {True: "real", False: "false-positive", None: "unlabelled"}[r.entry.is_secret]
             ident = r.fingerprint or f"sha1:{r.entry.hashed_secret[:12]} (not found in file)"
-            where = f"{r.entry.filename}:{r.entry.line_number}"
+            where = f"{r.entry.filename}:{r.line_number or r.entry.line_number}"
             typer.echo(f"{where}  {r.entry.type}  {ident}  {label}")
         raise typer.Exit(0)
 
@@ -72,13 +72,17 @@ def audit(
         raise typer.Exit(0)
     done = 0
     for number, r in enumerate(todo, start=1):
-        where = f"{r.entry.filename}:{r.entry.line_number}"
+        where = f"{r.entry.filename}:{r.line_number or r.entry.line_number}"
         typer.echo(f"\n[{number}/{len(todo)}] {where}  {r.entry.type}")
         typer.echo(f"    {r.redacted_line or '(the value is no longer in this file)'}")
         if r.fingerprint:
             typer.echo(f"    fingerprint {r.fingerprint}")
         while True:
-            answer = typer.prompt(_PROMPT, default="s", show_default=False).strip().lower()
+            try:
+                answer = typer.prompt(_PROMPT, default="s", show_default=False).strip().lower()
+            except typer.Abort:  # end of input or Ctrl-C: keep the answers given so far
+                typer.echo()
+                answer = "q"
             if answer in ("q", "quit"):
                 break
             if answer in ("s", "skip"):
