@@ -101,8 +101,14 @@ def main() -> None:
         commands = {
             "secretsops": [_bin("secretsops"), "scan", "--staged", *names],
             "gitleaks": [
-                _bin("gitleaks"), "git", "--pre-commit", "--staged", "--no-banner",
-                "--log-level", "error", ".",
+                _bin("gitleaks"),
+                "git",
+                "--pre-commit",
+                "--staged",
+                "--no-banner",
+                "--log-level",
+                "error",
+                ".",
             ],
         }
         for cmd in commands.values():  # warm the page cache and any first-run work
