@@ -85,3 +85,15 @@ def test_our_detectors_are_listed_without_a_path_in_baselines(repo: Repo) -> Non
     assert "EntraClientSecretDetector" in names
     assert names.count("GitHubTokenDetector") == 1
     assert all("path" not in p for p in data["plugins_used"])
+
+
+@pytest.mark.parametrize("prefix", ["glpat-", "gldt-", "glcbt-", "glcbt-1a_", "glrt-"])
+def test_gitlab_tokens_are_reported_whole_and_apart(repo: Repo, prefix: str) -> None:
+    """detect-secrets' own pattern captured only the prefix (or nothing, for glcbt-)."""
+    first = prefix + fakes._pick(fakes.ALNUM, 24)
+    second = prefix + fakes._pick(fakes.ALNUM, 24)
+    repo.write("ci.env", f"TOKEN_A={first}\nTOKEN_B={second}\n")
+    found = [f for f in findings(repo) if f["type"] == "GitLab Token"]
+    assert [f["line"] for f in found] == [1, 2]
+    assert found[0]["fingerprint"] != found[1]["fingerprint"]
+    assert found[0]["preview"].startswith(prefix[:4])
