@@ -268,6 +268,13 @@ class _NamedStringIO(io.StringIO):
         self.name = name
 
 
+class _Shifted:
+    """``number -> number - 1``: line numbers to positions when lines are a whole view."""
+
+    def __getitem__(self, number: int) -> int:
+        return number - 1
+
+
 class Engine:
     """detect-secrets, configured for secretsops, scanning text in memory."""
 
@@ -353,24 +360,62 @@ class Engine:
     def _line_sets(self, path: str, text: str) -> Iterator[list[str]]:
         # detect-secrets' scan_file: a transformer's view of the file (YAML, INI), else its
         # plain lines; then, if nothing was found, the eager transformers' view.
+        yield self.first_view(path, text)
+        eager = self.eager_view(path, text)
+        if eager:
+            yield eager
+
+    # Hooks for history scans (secretsops.history_worker), which scan only the lines of a
+    # view that differ from the previous version of the file and must see what scan_text sees.
+
+    def first_view(self, path: str, text: str) -> list[str]:
+        """The lines scan_text checks first: a transformer's view (YAML, INI) or plain lines."""
         from detect_secrets.transformers import get_transformed_file
 
         stream: Any = _NamedStringIO(text, path)
         lines = get_transformed_file(stream)
-        yield lines if lines else text.splitlines(keepends=True)
-        stream.seek(0)
-        eager = get_transformed_file(stream, use_eager_transformers=True)
-        if eager:
-            yield eager
+        return lines if lines else text.splitlines(keepends=True)
 
-    def _scan_lines(self, path: str, lines: list[tuple[int, str]]) -> Iterator[RawSecret]:
+    def eager_view(self, path: str, text: str) -> list[str] | None:
+        """The eager transformers' view scan_text falls back to when the first found nothing."""
+        from detect_secrets.transformers import get_transformed_file
+
+        stream: Any = _NamedStringIO(text, path)
+        eager = get_transformed_file(stream, use_eager_transformers=True)
+        return eager or None
+
+    def scan_view(self, path: str, view: list[str], numbers: Iterable[int]) -> list[RawSecret]:
+        """Scan lines ``numbers`` (1-based) of ``view``, with the whole view as their context."""
+        lines = [(n, view[n - 1]) for n in numbers]
+        return list(self._scan_lines(path, lines, content=view))
+
+    @staticmethod
+    def path_class(path: str) -> str:
+        """What of a path, besides filename filters, detection depends on.
+
+        detect-secrets reads a path's file type (keyword patterns, transformers) and its
+        extension (allowlist comment syntax); two paths of one class scan a blob alike.
+        """
+        import os.path
+
+        from detect_secrets.util.filetype import determine_file_type
+
+        return f"{determine_file_type(path).name}:{os.path.splitext(path)[1]}"
+
+    def _scan_lines(
+        self, path: str, lines: list[tuple[int, str]], content: list[str] | None = None
+    ) -> Iterator[RawSecret]:
         from detect_secrets.core.scan import _is_filtered_out, _scan_line
         from detect_secrets.util.code_snippet import get_code_snippet
 
         if not lines:
             return
-        content = [line for _, line in lines]
-        index_of = {number: i for i, (number, _) in enumerate(lines)}
+        index_of: Any
+        if content is None:
+            content = [line for _, line in lines]
+            index_of = {number: i for i, (number, _) in enumerate(lines)}
+        else:
+            index_of = _Shifted()
         prefilter = self._prefilter if self.use_prefilter else None
         for number, raw_line in lines:
             line = raw_line.rstrip()

@@ -142,6 +142,17 @@ class CatFile:
         self._stdin.flush()
         return self._read_reply(oid, max_size)
 
+    def read_optional(
+        self, oid: str, max_size: int | None = None
+    ) -> tuple[BlobHeader, bytes | None] | None:
+        """``read``, but None for an object the store lacks (a partial clone, a damaged one)."""
+        try:
+            return self.read(oid, max_size)
+        except GitError as exc:
+            if exc.stderr == f"object {oid} is missing":
+                return None
+            raise
+
     def read_many(
         self, oids: Iterable[str], max_size: int | None = None
     ) -> Iterator[tuple[BlobHeader, bytes | None]]:
@@ -206,3 +217,117 @@ class CatFile:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+# History scans: streamed output of long-running git commands, repository facts.
+
+ZERO_OID = "0" * 40
+
+
+def stream_tokens(args: list[str], cwd: Path | str, *, chunk: int = 1 << 16) -> Iterator[bytes]:
+    """Run ``git args`` and yield its NUL-separated output token by token, as it arrives.
+
+    Memory stays bounded by the chunk size and the longest token, whatever the output's size.
+    Raise GitError if git fails (after the output consumed so far).
+    """
+    proc = subprocess.Popen(
+        ["git", *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=git_env(),
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        rest = b""
+        while True:
+            data = proc.stdout.read1(chunk)  # type: ignore[attr-defined]
+            if not data:
+                break
+            parts = (rest + data).split(b"\0")
+            rest = parts.pop()
+            yield from parts
+        if rest:
+            yield rest
+        stderr = proc.stderr.read()
+        code = proc.wait()
+        if code != 0:
+            raise GitError(args[:1], code, stderr.decode("utf-8", "replace"))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def common_dir(root: Path) -> Path:
+    """The repository's common git folder (shared by all its worktrees)."""
+    out = run(["rev-parse", "--git-common-dir"], root).decode("utf-8", "surrogateescape").strip()
+    path = Path(out)
+    return path if path.is_absolute() else (root / path).resolve()
+
+
+def shallow_commits(root: Path) -> list[str]:
+    """Commits whose parents a shallow clone lacks (empty for a complete repository)."""
+    out = run(["rev-parse", "--is-shallow-repository"], root).decode().strip()
+    if out != "true":
+        return []
+    path = run(["rev-parse", "--git-path", "shallow"], root).decode().strip()
+    shallow = Path(path) if Path(path).is_absolute() else root / path
+    try:
+        return sorted(set(shallow.read_text(encoding="ascii").split()))
+    except OSError:
+        return []
+
+
+def ref_tips(root: Path) -> list[str]:
+    """Commits every ref (branches, tags peeled, remotes, stash) and HEAD point at, sorted."""
+    fmt = "%(objecttype) %(objectname) %(*objecttype) %(*objectname)"
+    tips: set[str] = set()
+    for line in run(["for-each-ref", f"--format={fmt}"], root).decode().splitlines():
+        fields = line.split()
+        # A tag of a tree or a blob leads to no commit: out of a history scan's reach.
+        if len(fields) >= 2 and fields[0] == "commit":
+            tips.add(fields[1])
+        elif len(fields) == 4 and fields[2] == "commit":
+            tips.add(fields[3])
+    head = resolve(root, "HEAD")
+    if head is not None:
+        tips.add(head)
+    return sorted(tips)
+
+
+def resolve(root: Path, rev: str) -> str | None:
+    """The commit ``rev`` names, or None when it names none."""
+    try:
+        out = run(["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"], root)
+    except GitError:
+        return None
+    return out.decode().strip() or None
+
+
+def existing_objects(root: Path, oids: Iterable[str]) -> list[str]:
+    """Those of ``oids`` the object store still holds (one ``cat-file --batch-check``)."""
+    wanted = list(oids)
+    if not wanted:
+        return []
+    out = run(["cat-file", "--batch-check=%(objectname)"], root, input="\n".join(wanted).encode())
+    lines = out.decode().splitlines()
+    return [oid for oid, line in zip(wanted, lines, strict=True) if not line.endswith("missing")]
+
+
+def repository_root(path: Path) -> Path:
+    """The work tree holding ``path``, or the git folder of a bare repository."""
+    root = toplevel(path)
+    if root is not None:
+        return root
+    start = path if path.is_dir() else path.parent
+    try:
+        bare = run(["rev-parse", "--is-bare-repository"], start).decode().strip() == "true"
+        git_dir = run(["rev-parse", "--absolute-git-dir"], start)
+    except GitError:
+        bare = False
+    if not bare:
+        raise NotARepositoryError(f"{path} is not inside a git repository")
+    return Path(git_dir.decode("utf-8", "surrogateescape").strip())

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from secretsops.cli._common import emit, parse_size, unreadable_error, use_color
 from secretsops.errors import UsageError
+
+if TYPE_CHECKING:
+    from secretsops.detect import EngineConfig
+    from secretsops.finding import ScanResult
 
 
 class Format(str, Enum):
@@ -47,6 +51,28 @@ def scan(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print nothing when there are no findings.")
     ] = False,
+    history: Annotated[
+        bool,
+        typer.Option("--history", help="Scan every commit of every ref (branches, tags, stash)."),
+    ] = False,
+    since: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--since", help="History: only what commits since REV add (REV..HEAD)."),
+    ] = None,
+    commit_range: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--range", help="History: only what the commits of A..B add."),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="History: worker processes (0: one per core).")
+    ] = 0,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="History: neither read nor write the cache.")
+    ] = False,
+    allow_shallow: Annotated[
+        bool,
+        typer.Option("--allow-shallow", help="History: scan a shallow clone's commits present."),
+    ] = False,
 ) -> None:
     """Scan for hardcoded credentials. Exit 0: nothing new; 1: new findings; 2: input error."""
     from secretsops import baseline as baseline_mod
@@ -66,13 +92,29 @@ def scan(
         excludes.append(str(baseline))
     if output is not None:
         excludes.append(str(output))
-    result, detectors, _ = scan_paths(
-        list(paths or []),
-        staged=staged,
-        max_file_size=limit,
-        config=config,
-        exclude=excludes,
-    )
+    extra: dict[str, object] = {}
+    history_mode = history or since is not None or commit_range is not None
+    if history_mode:
+        result, detectors, extra = _scan_history(
+            list(paths or []),
+            since=since,
+            commit_range=commit_range,
+            max_size=limit,
+            jobs=jobs,
+            use_cache=not no_cache and not show_secrets,
+            allow_shallow=allow_shallow,
+            quiet=quiet,
+            staged=staged,
+            config=config,
+        )
+    else:
+        result, detectors, _ = scan_paths(
+            list(paths or []),
+            staged=staged,
+            max_file_size=limit,
+            config=config,
+            exclude=excludes,
+        )
     findings = result.findings
     baselined = 0
     if known is not None:
@@ -83,8 +125,9 @@ def scan(
         findings=findings,
         stats=result.stats,
         baselined=baselined,
-        mode="staged" if staged else "worktree",
+        mode="history" if history_mode else "staged" if staged else "worktree",
         detectors=detectors,
+        extra=extra,
     )
     if not (quiet and not findings and fmt is Format.text and output is None):
         emit(
@@ -94,3 +137,58 @@ def scan(
     if result.stats.unreadable_paths:
         raise unreadable_error(result.stats.unreadable_paths)
     raise typer.Exit(1 if findings else 0)
+
+
+def _scan_history(
+    paths: list[Path],
+    *,
+    since: str | None,
+    commit_range: str | None,
+    max_size: int,
+    jobs: int,
+    use_cache: bool,
+    allow_shallow: bool,
+    quiet: bool,
+    staged: bool,
+    config: EngineConfig,
+) -> tuple[ScanResult, dict[str, str], dict[str, object]]:
+    """``--history``: the repository holding PATH (one path), every ref or a range."""
+    import os
+
+    from secretsops import git
+    from secretsops.cli._common import info
+    from secretsops.finding import ScanResult
+    from secretsops.history_scan import HistoryOptions, scan_history
+    from secretsops.progress import Progress
+
+    if staged:
+        raise UsageError("--staged and --history/--since/--range exclude each other")
+    if since is not None and commit_range is not None:
+        raise UsageError("give --since or --range, not both")
+    if len(paths) > 1:
+        raise UsageError("--history scans one repository: give at most one path")
+    if jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
+    anchor = paths[0] if paths else Path(".")
+    if not anchor.exists():
+        raise UsageError(f"path not found: {anchor}")
+    root = git.repository_root(anchor.resolve()).resolve()
+    opts = HistoryOptions(
+        root=root,
+        since=since,
+        range=commit_range,
+        max_size=max_size,
+        jobs=jobs or (os.cpu_count() or 1),
+        use_cache=use_cache,
+        allow_shallow=allow_shallow,
+        progress=Progress.for_terminal(quiet),
+        warn=info,
+    )
+    findings, stats, detectors, _ = scan_history(opts, config)
+    if stats.shallow_commits:
+        info(
+            f"warning: shallow clone: history before {stats.shallow_commits} commit(s) "
+            "was not scanned (git fetch --unshallow to scan it)"
+        )
+    result = ScanResult(findings=findings, stats=stats.scan_stats(), root=str(root))
+    return result, detectors, stats.summary()

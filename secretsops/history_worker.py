@@ -1,0 +1,228 @@
+"""Scanning one history blob, reading only the lines its previous version did not have.
+
+A task names a blob, a path of its *class* (file type and extension: all detect-secrets
+looks at in a path besides filename filters) and, when the blob replaced another at that path,
+the previous blob with that blob's hits. The result is exactly what ``Engine.scan_text``
+reports for the whole blob, computed like this:
+
+1. The first view (a YAML or INI transformer's lines, else plain lines) of both versions.
+   A line's result depends on the path class, the line and the line before it (the
+   ``pragma: allowlist nextline secret`` comment), nothing else. So a (previous line, line)
+   pair that the old view also had yields what it yielded there: only new pairs are scanned.
+2. The old version's hits on pairs the new view keeps are carried over (with the new line
+   numbers); together with the hits of the new pairs they are the first view's full result.
+3. Only when that is empty does detect-secrets read the eager view; it is then scanned whole.
+
+``tests/test_history_equivalence.py`` checks this against whole-blob scans on generated
+repositories. Workers are processes: each builds its own engine (detect-secrets' settings are
+a process-wide singleton) and its own ``git cat-file --batch``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from secretsops import fingerprint as fp
+from secretsops.detect import Engine, EngineConfig, RawSecret
+from secretsops.sources import decode, is_binary
+
+TEXT, BINARY, TOO_LARGE, MISSING = 0, 1, 2, 3
+
+
+@dataclass
+class Hit:
+    """One secret (type and value) in one blob. ``secret`` stays in memory, never on disk."""
+
+    type: str
+    plugin: str
+    fingerprint: str
+    baseline_hash: str
+    preview: str
+    confidence: str
+    line: int
+    lines1: tuple[int, ...]  # every line of the first view holding it; () if eager view
+    secret: str = field(default="", repr=False)
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "plugin": self.plugin,
+            "fingerprint": self.fingerprint,
+            "baseline_hash": self.baseline_hash,
+            "preview": self.preview,
+            "confidence": self.confidence,
+            "line": self.line,
+            "lines1": list(self.lines1),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Hit:
+        return cls(
+            type=str(data["type"]),
+            plugin=str(data["plugin"]),
+            fingerprint=str(data["fingerprint"]),
+            baseline_hash=str(data["baseline_hash"]),
+            preview=str(data["preview"]),
+            confidence=str(data["confidence"]),
+            line=int(data["line"]),
+            lines1=tuple(int(n) for n in data["lines1"]),
+        )
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.type, self.fingerprint)
+
+
+@dataclass
+class Task:
+    key: bytes
+    oid: str
+    path: str
+    previous: str | None = None
+    previous_hits: Sequence[Hit] = ()
+
+
+@dataclass
+class Outcome:
+    key: bytes
+    status: int
+    hits: list[Hit]
+    lines_scanned: int = 0
+
+
+class BlobScanner:
+    """An engine and a ``cat-file`` reader; scans tasks in this process."""
+
+    def __init__(self, engine: Engine, root: Path, max_size: int) -> None:
+        from secretsops.git import CatFile
+
+        self.engine = engine
+        self.max_size = max_size
+        self._cat = CatFile(root)
+
+    def close(self) -> None:
+        self._cat.close()
+
+    def _read(self, oid: str) -> bytes | None:
+        reply = self._cat.read_optional(oid, max_size=self.max_size)
+        return None if reply is None else reply[1]
+
+    def scan(self, task: Task) -> Outcome:
+        # A partial clone or a damaged store lacks some blobs: counted, not fatal.
+        reply = self._cat.read_optional(task.oid, max_size=self.max_size)
+        if reply is None:
+            return Outcome(task.key, MISSING, [])
+        data = reply[1]
+        if data is None:
+            return Outcome(task.key, TOO_LARGE, [])
+        if is_binary(data):
+            return Outcome(task.key, BINARY, [])
+        text = decode(data)
+        del data
+        view = self.engine.first_view(task.path, text)
+        numbers: Sequence[int] = range(1, len(view) + 1)
+        carried: dict[tuple[str, str], tuple[Hit, list[int]]] = {}
+        old = self._read(task.previous) if task.previous else None
+        if old is not None and not is_binary(old):
+            old_view = self.engine.first_view(task.path, decode(old))
+            del old
+            numbers, carried = _compare(view, old_view, task.previous_hits)
+        raw = self.engine.scan_view(task.path, view, numbers)
+        hits = _group(raw, first_view=True)
+        for identity, (hit, lines) in carried.items():
+            if identity in hits:
+                mine = hits[identity]
+                merged = tuple(sorted(set(mine.lines1) | set(lines)))
+                mine.lines1, mine.line = merged, merged[0]
+                mine.secret = mine.secret or hit.secret
+            else:
+                hits[identity] = Hit(
+                    **{**hit.json(), "line": min(lines), "lines1": tuple(sorted(lines))},
+                    secret=hit.secret,
+                )
+        if not hits:
+            eager = self.engine.eager_view(task.path, text)
+            if eager:
+                raw = self.engine.scan_view(task.path, eager, range(1, len(eager) + 1))
+                hits = _group(raw, first_view=False)
+                numbers = range(len(numbers) + len(eager))
+        ordered = sorted(hits.values(), key=lambda h: (h.line, h.type, h.fingerprint))
+        return Outcome(task.key, TEXT, ordered, lines_scanned=len(numbers))
+
+
+def _pairs(view: list[str]) -> zip[tuple[str | None, str]]:
+    return zip(chain([None], view), view, strict=False)
+
+
+def _compare(
+    view: list[str], old_view: list[str], old_hits: Sequence[Hit]
+) -> tuple[list[int], dict[tuple[str, str], tuple[Hit, list[int]]]]:
+    """Lines of ``view`` whose (previous, line) pair ``old_view`` lacks; hits carried over."""
+    known = set(_pairs(old_view))
+    wanted: dict[tuple[str | None, str], list[Hit]] = {}
+    for hit in old_hits:
+        for n in hit.lines1:
+            if 0 < n <= len(old_view):
+                pair = (old_view[n - 2] if n > 1 else None, old_view[n - 1])
+                wanted.setdefault(pair, []).append(hit)
+    numbers: list[int] = []
+    carried: dict[tuple[str, str], tuple[Hit, list[int]]] = {}
+    for n, pair in enumerate(_pairs(view), start=1):
+        if pair not in known:
+            numbers.append(n)
+        elif pair in wanted:
+            for hit in wanted[pair]:
+                carried.setdefault(hit.identity, (hit, []))[1].append(n)
+    return numbers, carried
+
+
+def _group(raw: list[RawSecret], *, first_view: bool) -> dict[tuple[str, str], Hit]:
+    """One Hit per (type, value), at its first line (scanner.findings_from_raw's identity)."""
+    hits: dict[tuple[str, str], Hit] = {}
+    for secret in sorted(raw, key=lambda r: r.line):
+        identity = (secret.type, fp.fingerprint(secret.secret))
+        hit = hits.get(identity)
+        if hit is None:
+            hits[identity] = Hit(
+                type=secret.type,
+                plugin=secret.plugin,
+                fingerprint=identity[1],
+                baseline_hash=fp.baseline_hash(secret.secret),
+                preview=fp.preview(secret.secret),
+                confidence=secret.confidence.value,
+                line=secret.line,
+                lines1=(secret.line,) if first_view else (),
+                secret=secret.secret,
+            )
+        elif first_view and secret.line not in hit.lines1:
+            hit.lines1 = (*hit.lines1, secret.line)
+    return hits
+
+
+# Worker processes: one scanner each, built by the pool's initializer.
+
+_worker: BlobScanner | None = None
+
+
+def init_worker(root: str, max_size: int, config: EngineConfig) -> None:
+    global _worker
+    engine = Engine(config).__enter__()
+    _worker = BlobScanner(engine, Path(root), max_size)
+
+
+class WorkerError(Exception):
+    """A worker's failure, as a message (library exceptions do not cross processes)."""
+
+
+def run_batch(tasks: list[Task]) -> list[Outcome]:
+    from secretsops.errors import SecretsopsError
+
+    assert _worker is not None, "init_worker was not called"
+    try:
+        return [_worker.scan(t) for t in tasks]
+    except SecretsopsError as exc:
+        raise WorkerError(str(exc)) from None
