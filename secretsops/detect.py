@@ -29,6 +29,15 @@ GITLEAKS_ALLOW_FILTER = "secretsops.allowlist.is_gitleaks_allowlisted"
 # detect-secrets drops every path that does not exist on disk relative to the working
 # directory; our text comes from blobs and other roots, so that filter is always off.
 _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+# detect-secrets filters that secretsops.precision replaces (see its docstrings): the UUID filter
+# dropped GUID-shaped passwords; the indirect-reference filter dropped every line assigning a
+# call's result, whatever credential the call's arguments held.
+REPLACED_FILTERS = frozenset(
+    {
+        "detect_secrets.filters.heuristic.is_potential_uuid",
+        "detect_secrets.filters.heuristic.is_indirect_reference",
+    }
+)
 
 # Confidence of detect-secrets' built-in plugins: a fixed, documented prefix or structure is
 # high; a keyword or URL shape is medium; a bare entropy or address measure is low.
@@ -128,12 +137,15 @@ def _settings_config(config: EngineConfig) -> dict[str, Any]:
         if cls.__name__ in config.disabled_plugins:
             continue
         plugins.append({"name": cls.__name__, **config.plugin_options.get(cls.__name__, {})})
+    from secretsops.precision import filter_paths
+
     filters = [
         {"path": path}
         for path in sorted(Settings().filters)
-        if path not in Settings.DEFAULT_FILTERS
+        if path not in Settings.DEFAULT_FILTERS and path not in REPLACED_FILTERS
     ]
     filters.append({"path": GITLEAKS_ALLOW_FILTER})
+    filters.extend({"path": path} for path in filter_paths())
     known = {f["path"] for f in filters}
     for extra in config.extra_filters:
         if extra["path"] not in known:
@@ -156,6 +168,8 @@ class Prefilter:
     - high-entropy strings: Shannon entropy of a string is at most log2(length), so a quoted
       run of the charset must be longer than 2**limit;
     - a plugin with its own ``candidate(line)`` method decides for itself;
+    - a plugin with a ``necessary_patterns`` attribute declares patterns one of which must
+      ``search`` a line for it to yield anything (it is gated like a regex detector);
     - any other plugin is always a candidate (no shortcut is taken for what we cannot prove).
 
     Those necessary patterns are themselves gated by their required literals
@@ -237,6 +251,9 @@ def _necessary_patterns(plugin: Any) -> list[re.Pattern[str]] | None:
     from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
 
     cls = type(plugin)
+    declared = getattr(plugin, "necessary_patterns", None)
+    if declared:
+        return [p for p in declared if isinstance(p, re.Pattern)] or None
     if isinstance(plugin, keyword.KeywordDetector):
         alternation = "|".join(keyword.DENYLIST)
         tables = [

@@ -14,10 +14,11 @@ import string
 import sysconfig
 from pathlib import Path
 
+import corpus as credential_corpus
 import pytest
 
 from secretsops.detect import Engine
-from secretsops.regex_literals import required_literals
+from secretsops.regex_literals import is_case_insensitive, required_literals
 from secretsops.sample import fake_values
 from secretsops.sources import decode
 
@@ -82,6 +83,9 @@ def corpus(rng: random.Random) -> dict[str, str]:
     files["generated/config.yaml"] = "\n".join(
         f"key{i}: {line.split('=', 1)[-1].strip()}" for i, line in enumerate(creds)
     )
+    # every secretsops detector and precision filter, in realistic files (tests/corpus.py)
+    labelled, _ = credential_corpus.build(rng.randint(0, 10**6))
+    files.update({f"corpus/{path}": text for path, text in labelled.items()})
     files["generated/settings.ini"] = "[main]\n" + "\n".join(
         f"opt{i} = {line.split('=', 1)[-1].strip()}" for i, line in enumerate(creds)
     )
@@ -150,7 +154,7 @@ def test_required_literals_hold_for_matches() -> None:
             literals = required_literals(pattern)
             if literals is None:
                 continue
-            fold = bool(pattern.flags & re.IGNORECASE)
+            fold = is_case_insensitive(pattern)  # scoped (?i:...) flags too
             for line in lines:
                 for match in pattern.finditer(line):
                     text = match.group(0)
