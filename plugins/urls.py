@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from urllib.parse import unquote
 
 from . import _base
 
+# Hosts reserved for documentation and tests (RFC 2606, RFC 6761): no real credential works there.
+_DOC_HOST = re.compile(
+    r"^(?:[\w.\-]*\.)?(?:example\.(?:com|org|net)|example|test|invalid)(?:[:/]|$)", re.IGNORECASE
+)
 # Token formats other detectors report under their own type; a URL carrying one is theirs.
 _OWNED = re.compile(
     r"^(?:gh[pousr]_|github_pat_|glpat-|npm_|xox[abposre]-|sk_live_|dapi[0-9a-f])"
@@ -17,7 +22,9 @@ _OWNED = re.compile(
 class BasicAuthDetector(_base.LineDetector):
     """Passwords in URLs: ``scheme://user:password@host`` for any scheme (``https``,
     ``postgres``, ``mongodb+srv``, ``amqp``, ``redis``...). The value is the password. Tokens
-    of a format another detector knows (GitHub, GitLab, npm, Azure DevOps...) are left to it.
+    of a format another detector knows (GitHub, GitLab, npm, Azure DevOps...) are left to it;
+    URLs to documentation hosts (``example.com``, ``*.test``, ``*.invalid``: RFC 2606), masked
+    values (``[secure]``) and passwords containing spaces are not reported.
 
     Replaces detect-secrets' detector of the same class name and type (baselines keep
     matching): same idea, also requiring a host after ``@``, and reporting one type per value.
@@ -35,5 +42,9 @@ class BasicAuthDetector(_base.LineDetector):
     def find(self, line: str, filename: str, context: list[str]) -> Iterator[str]:
         for match in self.url.finditer(line):
             value = match.group(2)
-            if not _OWNED.search(value):
-                yield value
+            decoded = unquote(value)
+            if _OWNED.search(value) or _DOC_HOST.match(line[match.end() :]):
+                continue
+            if any(c.isspace() for c in decoded) or (value[0], value[-1]) == ("[", "]"):
+                continue  # a masked value ([secure]) or a parser test case, not a password
+            yield value

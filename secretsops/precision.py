@@ -42,6 +42,7 @@ FILTERS = (
     "is_generic_indirect_reference",
     "is_covered_by_specific_detector",
     "is_unnamed_entropy",
+    "is_generic_in_documentation",
 )
 
 
@@ -54,7 +55,8 @@ def _plugin_name(plugin: Any) -> str:
 _PLACEHOLDER_WORDS = re.compile(
     r"change[-_ ]?me|replace[-_ ]?me|placeholder|example|dummy|redacted|not[-_]?a[-_]?real"
     r"|insert[-_ ]?here|xxxx|\*\*\*\*|\.\.\.\.|…|your[-_ ]?[a-z0-9_ -]{0,30}[-_ ]?here"
-    r"|^your[-_]|^my[-_]?(?:password|secret|token|key)$|^(?:fake|test|sample)[-_]",
+    r"|^your[-_]|^my[-_]?(?:password|secret|token|key)$|^(?:fake|test|sample)[-_]"
+    r"|^(?:password|passwd|secret|token|pass|test|admin|user|letmein|qwerty)[-_]?\d{0,6}[!.]?$",
     re.IGNORECASE,
 )
 _PLACEHOLDER_VALUES = frozenset(
@@ -92,8 +94,9 @@ _PLACEHOLDER_VALUES = frozenset(
 def is_placeholder(secret: str) -> bool:
     """Placeholders: ``<...>``, ``changeme``, ``your-...-here``, ``xxxx``, ``****``, ``example``,
     ``dummy``, ``redacted``, a value that is one repeated character, or a bare word such as
-    ``password``, ``none`` or ``todo``. A real password containing "example" is dropped too: a
-    deliberate trade, as such values are overwhelmingly documentation."""
+    ``password``, ``none`` or ``todo``, or such a word followed by digits (``password123``).
+    A real password containing "example" is dropped too: a deliberate trade, as such values are
+    overwhelmingly documentation."""
     if not isinstance(secret, str):
         return False
     value = secret.strip().strip("\"'")
@@ -309,6 +312,18 @@ def is_unnamed_entropy(secret: str, line: str, plugin: Any = None) -> bool:
         return False
     at = line.find(secret)
     return not _NAMED.search(line[:at] if at > 0 else line)
+
+
+_DOC_EXTENSIONS = frozenset({".md", ".markdown", ".rst", ".adoc", ".asciidoc", ".txt"})
+
+
+def is_generic_in_documentation(secret: str, filename: str, plugin: Any = None) -> bool:
+    """For generic detectors only: documentation files (``.md``, ``.rst``, ``.adoc``, ``.txt``)
+    show configuration by example (``SECRET_KEY = '...'``), so a keyword or entropy match there
+    is not reported; credentials of a known format still are, wherever they appear."""
+    if _plugin_name(plugin) not in GENERIC_PLUGINS or not isinstance(filename, str):
+        return False
+    return os.path.splitext(filename)[1].casefold() in _DOC_EXTENSIONS
 
 
 def is_covered_by_specific_detector(secret: str, line: str, plugin: Any = None) -> bool:

@@ -606,6 +606,12 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
         False,
         "is_unnamed_entropy",
     )
+    rd = doc("docs/configuration.md")
+    rd.plain("# Configuration\n\nSet a random key:\n\n```python")
+    rd.add(
+        "SECRET_KEY = '" + d.hex(64) + "'", "Secret Keyword", False, "is_generic_in_documentation"
+    )
+    rd.plain("```")
     o.add(
         'REQUEST_ID = "' + d.hex(32) + '"', "Hex High Entropy String", False, "is_unnamed_entropy"
     )

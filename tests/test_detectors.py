@@ -217,3 +217,21 @@ def test_generic_filters_leave_specific_detectors_alone() -> None:
 def test_password_detector_knows_the_language(path: str, line: str, found: bool) -> None:
     hits = scan({path: line + "\n"})
     assert any(kind == "Secret Keyword" for _, _, kind in hits) is found
+
+
+def test_documentation_and_example_hosts() -> None:
+    plugin = _named("KeywordDetector")
+    assert precision.is_generic_in_documentation("x", "docs/config.rst", plugin)
+    assert not precision.is_generic_in_documentation("x", "app/config.py", plugin)
+    assert not precision.is_generic_in_documentation(
+        "x", "docs/config.rst", _named("AWSKeyDetector")
+    )
+    assert precision.is_placeholder("password123")
+    hits = scan(
+        {
+            "a.py": 'u = "https://user:' + PW + '@example.com/x"\n'
+            'v = "https://user:[secure]@db.internal/x"\n'
+            'w = "https://user:' + PW + '@db.internal/x"\n'
+        }
+    )
+    assert {(line, kind) for _, line, kind in hits} == {(3, "Basic Auth Credentials")}
