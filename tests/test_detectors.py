@@ -235,3 +235,12 @@ def test_documentation_and_example_hosts() -> None:
         }
     )
     assert {(line, kind) for _, line, kind in hits} == {(3, "Basic Auth Credentials")}
+
+
+def test_committed_detector_docs_match_the_code() -> None:
+    from pathlib import Path
+
+    from secretsops.docs_detectors import render
+
+    committed = (Path(__file__).parent.parent / "docs" / "detectors.md").read_text()
+    assert committed.startswith(render())
