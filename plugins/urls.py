@@ -10,7 +10,7 @@ from . import _base
 
 # Hosts reserved for documentation and tests (RFC 2606, RFC 6761): no real credential works there.
 _DOC_HOST = re.compile(
-    r"^(?:[\w.\-]*\.)?(?:example\.(?:com|org|net)|example|test|invalid)(?:[:/]|$)", re.IGNORECASE
+    r"^(?:[\w.\-]*\.)?(?:example\.(?:com|org|net)|example|test|invalid)(?![\w.\-])", re.IGNORECASE
 )
 # Token formats other detectors report under their own type; a URL carrying one is theirs.
 _OWNED = re.compile(
@@ -23,7 +23,8 @@ class BasicAuthDetector(_base.LineDetector):
     """Passwords in URLs: ``scheme://user:password@host`` for any scheme (``https``,
     ``postgres``, ``mongodb+srv``, ``amqp``, ``redis``...). The value is the password. Tokens
     of a format another detector knows (GitHub, GitLab, npm, Azure DevOps...) are left to it;
-    URLs to documentation hosts (``example.com``, ``*.test``, ``*.invalid``: RFC 2606), masked
+    URLs to documentation hosts (``example.com``, ``*.test``, ``*.invalid``: RFC 2606, however
+    the URL ends: ``/``, ``:``, a quote or the line's end), masked
     values (``[secure]``) and passwords containing spaces are not reported.
 
     Replaces detect-secrets' detector of the same class name and type (baselines keep

@@ -24,6 +24,7 @@ import hashlib
 import os
 import re
 from typing import Any
+from urllib.parse import unquote
 
 #: Detectors that report on shape or name alone; specific detectors take precedence over them.
 GENERIC_PLUGINS = frozenset({"KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"})
@@ -43,6 +44,7 @@ FILTERS = (
     "is_covered_by_specific_detector",
     "is_unnamed_entropy",
     "is_generic_in_documentation",
+    "is_test_fixture_value",
 )
 
 
@@ -324,6 +326,73 @@ def is_generic_in_documentation(secret: str, filename: str, plugin: Any = None) 
     if _plugin_name(plugin) not in GENERIC_PLUGINS or not isinstance(filename, str):
         return False
     return os.path.splitext(filename)[1].casefold() in _DOC_EXTENSIONS
+
+
+# --- made-up values in tests ------------------------------------------------------------------
+
+#: Detectors whose value may be chosen by a person (a password under a name, in a URL, in a
+#: connection string or template), so a made-up word is a plausible false alarm. Detectors of a
+#: fixed token format (GitHub, AWS, private keys, storage keys...) are never filtered here.
+HUMAN_CHOSEN_PLUGINS = frozenset(
+    {
+        "KeywordDetector",
+        "BasicAuthDetector",
+        "AzureTemplateParameterDetector",
+        "SqlConnectionStringDetector",
+    }
+)
+_TEST_PATH = re.compile(
+    r"(?i)(?:^|[/\\])(?:tests?|__tests__|spec|specs|testdata|test[-_]data|testing|fixtures?"
+    r"|e2e|[^/\\]+[._\-]tests?)[/\\]"
+    r"|(?:^|[/\\])(?:test_[^/\\]*|[^/\\]*_tests?\.\w+|[^/\\]*\.(?:test|spec)\.\w+|conftest\.py)$"
+)
+# Words at case changes and between symbols: ``CircleOfLife`` -> Circle, Of, Life.
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_VOWELS = frozenset("aeiouyAEIOUY")
+_CONSONANT_RUN = re.compile(r"(?i)[b-df-hj-np-tv-xz]{4}")
+
+
+def is_test_path(filename: str) -> bool:
+    """``filename`` is test code or test data: under a ``test``, ``tests``, ``__tests__``,
+    ``spec``, ``testdata``, ``fixtures``, ``testing``, ``e2e`` or ``*.Tests`` folder, or named
+    ``test_*``, ``*_test.*``, ``*.test.*``, ``*.spec.*`` or ``conftest.py``."""
+    return isinstance(filename, str) and bool(_TEST_PATH.search(filename))
+
+
+def _pronounceable(word: str) -> bool:
+    if not 3 <= len(word) <= 20:
+        return False
+    share = sum(c in _VOWELS for c in word) / len(word)
+    return 0.2 <= share <= 0.75 and not _CONSONANT_RUN.search(word)
+
+
+def _made_up(value: str) -> bool:
+    text = unquote(unquote(value))
+    if len(text) < 6:
+        return True
+    if any(c.isdigit() for c in text) or len(text) > 64:
+        return False
+    letters = sum(c.isalpha() for c in text)
+    wordy = sum(len(w) for w in _WORD.findall(text) if _pronounceable(w))
+    return letters > 0 and letters - wordy <= 2 and wordy * 5 >= letters * 3
+
+
+def is_test_fixture_value(secret: str, filename: str, plugin: Any = None) -> bool:
+    """For detectors of human-chosen values only (keyword assignments, URL passwords, SQL
+    connection strings, ARM/Bicep parameters), in test code and test data (see
+    ``is_test_path``: ``tests/``, ``test_*.py``, ``*.spec.ts``, ``testdata/``, ``fixtures/``...):
+    values that are obviously made up, as test suites and URL-parser test tables are full of
+    them. Made up means, after URL-decoding, shorter than 6 characters (``bar``, ``%3A%40c``), or
+    free of digits and made of pronounceable words (split at case changes and symbols; 3 to 20
+    letters, a fifth to three quarters vowels, no run of 4 consonants), at most 2 letters
+    outside them: ``CircleOfLife``, ``FooBarBazToken``, ``old-password``, ``pass%23pass``,
+    ``foo(b]c``. A value with a digit, a random-looking letter string (``xKqvBnMzLpRt``), any
+    credential of a known format in a test folder, and a made-up word outside tests are still
+    reported. The trade: about 1 in 30 random 12-letter mixed-case strings without digits looks
+    pronounceable and is dropped when it sits in a test file."""
+    if _plugin_name(plugin) not in HUMAN_CHOSEN_PLUGINS or not isinstance(secret, str):
+        return False
+    return is_test_path(filename) and _made_up(secret)
 
 
 def is_covered_by_specific_detector(secret: str, line: str, plugin: Any = None) -> bool:

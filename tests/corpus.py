@@ -23,6 +23,25 @@ ALNUM = string.ascii_letters + string.digits
 B64 = ALNUM + "+/"
 HEX = "0123456789abcdef"
 LOWER32 = string.ascii_lowercase + "234567"
+#: Ordinary words that test suites build made-up passwords from.
+WORDS = (
+    "Circle",
+    "Life",
+    "Harbor",
+    "Maple",
+    "River",
+    "Falcon",
+    "Garden",
+    "Lantern",
+    "Meadow",
+    "Silver",
+    "Copper",
+    "Winter",
+    "Orange",
+    "Castle",
+    "Forest",
+    "Pepper",
+)
 
 
 @dataclass(frozen=True)
@@ -589,6 +608,68 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
         "AWS Access Key",
         False,
         "is_documented_example",
+    )
+
+    # ---------------------------------------------------------------- test suites
+    # Test code and URL-parser test tables are full of made-up passwords (is_test_fixture_value);
+    # credentials with the shape of real ones are still reported there.
+    def word() -> str:
+        return d.rng.choice(WORDS)
+
+    tc = doc("tests/test_client.py")
+    tc.plain("import httpx\n\n\ndef test_digest_auth():")
+    tc.add(
+        '    auth = httpx.DigestAuth(username="Mufasa", password="' + word() + "Of" + word() + '")',
+        "Secret Keyword",
+        False,
+        "is_test_fixture_value",
+    )
+    tc.add(
+        '    request_headers = {"X-Auth-Token": "' + word() + word() + 'Token"}',
+        "Secret Keyword",
+        False,
+        "is_test_fixture_value",
+    )
+    tc.add(
+        '    url = "http://user:' + word().lower() + '%23pass@complex.url.com/path?query=yes"',
+        "Basic Auth Credentials",
+        False,
+        "is_test_fixture_value",
+    )
+    tc.add('    client = httpx.Client(password="' + d.password() + '")', "Secret Keyword")
+    tc.add(
+        '    dsn = "postgresql://app:' + d.password() + '@db.internal:5432/app"',
+        "Basic Auth Credentials",
+    )
+    tj = doc("tests/models/whatwg.json")
+    tj.plain("[\n  {")
+    tj.add(
+        '    "href": "http://&a:' + word().lower() + '(b%5Dc@d:2/",',
+        "Basic Auth Credentials",
+        False,
+        "is_test_fixture_value",
+    )
+    tj.add(
+        '    "input": "redis://foo:bar@somehost:6379/0?baz=bam",',
+        "Basic Auth Credentials",
+        False,
+        "is_test_fixture_value",
+    )
+    tj.plain("  }\n]")
+    ts = doc("test/hooks.spec.ts")
+    ts.add(
+        "await got(`http://old-user:old-" + word().lower() + "@localhost:${server.port}/`);",
+        "Basic Auth Credentials",
+        False,
+        "is_test_fixture_value",
+    )
+    ts.add("const options = {password: '" + d.password() + "'};", "Secret Keyword")
+    # The same made-up words outside tests are reported: application code is not test data.
+    ap = doc("src/app/settings.py")
+    ap.add('ADMIN_PASSWORD = "' + word() + word() + word() + '"', "Secret Keyword")
+    ap.add(
+        'BROKER_URL = "amqp://app:' + word().lower() + "-" + word().lower() + '@mq.internal//"',
+        "Basic Auth Credentials",
     )
 
     # ---------------------------------------------------------------- ordinary code

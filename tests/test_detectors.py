@@ -237,6 +237,64 @@ def test_documentation_and_example_hosts() -> None:
     assert {(line, kind) for _, line, kind in hits} == {(3, "Basic Auth Credentials")}
 
 
+# --- made-up values in tests ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/test_auth.py", True),
+        ("test/hooks.ts", True),
+        ("src/client.spec.ts", True),
+        ("pkg/client_test.go", True),
+        ("testdata/urls.json", True),
+        ("App.Tests/ClientTests.cs", True),
+        ("src/test/java/AppTest.java", True),
+        ("app/settings.py", False),
+        ("src/attestation.py", False),
+        ("contest/entry.py", False),
+    ],
+)
+def test_is_test_path(path: str, expected: bool) -> None:
+    assert precision.is_test_path(path) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "path", "detector", "dropped"),
+    [
+        ("CircleOfLife", "tests/test_auth.py", "KeywordDetector", True),
+        ("FooBarBazToken", "tests/test_headers.py", "KeywordDetector", True),
+        ("pass%5B%7F", "tests/models/whatwg.json", "BasicAuthDetector", True),
+        ("foo(b%5Dc", "tests/models/whatwg.json", "BasicAuthDetector", True),
+        ("%3A%40c", "tests/models/whatwg.json", "BasicAuthDetector", True),
+        ("old-password", "test/hooks.ts", "BasicAuthDetector", True),
+        ("testMasterKey", "tests/utils.py", "AzureTemplateParameterDetector", True),
+        # real-looking values stay reported in tests
+        (PW, "tests/test_auth.py", "KeywordDetector", False),
+        ("Summer2024!", "tests/test_auth.py", "KeywordDetector", False),
+        ("xKqvBnMzLpRt", "tests/test_auth.py", "KeywordDetector", False),
+        ("Tr0ub4dor&3", "tests/test_auth.py", "BasicAuthDetector", False),
+        # made-up words outside tests, and detectors of a fixed format, are left alone
+        ("CircleOfLife", "app/settings.py", "KeywordDetector", False),
+        ("bar", "src/app.py", "BasicAuthDetector", False),
+        ("CircleOfLife", "tests/test_auth.py", "AWSKeyDetector", False),
+    ],
+)
+def test_is_test_fixture_value(value: str, path: str, detector: str, dropped: bool) -> None:
+    assert precision.is_test_fixture_value(value, path, _named(detector)) is dropped
+
+
+def test_documentation_host_however_the_url_ends() -> None:
+    hits = scan(
+        {
+            "a.py": 'u = "https://user:' + PW + '@example.com"\n'
+            "v = 'https://user:" + PW + "@db.example.org'\n"
+            'w = "https://user:' + PW + '@example.com.evil.io"\n'
+        }
+    )
+    assert {(line, kind) for _, line, kind in hits} == {(3, "Basic Auth Credentials")}
+
+
 def test_committed_detector_docs_match_the_code() -> None:
     from pathlib import Path
 
