@@ -119,7 +119,8 @@ def parse(data: Any) -> Baseline:
     try:
         data = upgrade_baseline(data)
     except Exception as exc:  # detect-secrets' upgraders raise whatever they meet
-        raise BaselineError(f"cannot upgrade baseline: {type(exc).__name__}") from exc
+        detail = f"missing {exc}" if isinstance(exc, KeyError) else type(exc).__name__
+        raise BaselineError(f"cannot upgrade baseline: {detail}") from exc
     results = data.get("results")
     if not isinstance(results, dict):
         raise BaselineError("'results' is not an object")
