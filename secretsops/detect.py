@@ -209,6 +209,7 @@ class Prefilter:
                 else:
                     for lit in literals:
                         exact.setdefault(lit, set()).add(index)
+        self._memo: dict[str, list[Any]] = {}
         self._exact = _automaton(ahocorasick, exact)
         self._folded = _automaton(ahocorasick, folded)
 
@@ -223,13 +224,82 @@ class Prefilter:
             for _, ids in self._folded.iter(line.casefold()):
                 hits.update(ids)
         if hits:
-            chosen: set[int] = set()
-            for index in sorted(hits):
-                plugin, pattern = self._checks[index]
-                if id(plugin) not in chosen and pattern.search(line):
-                    chosen.add(id(plugin))
-                    out.append(plugin)
+            out.extend(self._chosen(line, hits))
         return out
+
+    def _chosen(self, line: str, hits: set[int]) -> list[Any]:
+        out: list[Any] = []
+        chosen: set[int] = set()
+        for index in sorted(hits):
+            plugin, pattern = self._checks[index]
+            if id(plugin) not in chosen and pattern.search(line):
+                chosen.add(id(plugin))
+                out.append(plugin)
+        return out
+
+    def candidates_of_lines(self, lines: Sequence[str]) -> dict[int, list[Any]]:
+        """``candidates`` of many lines at once: position -> its plugins, when it has any.
+
+        One Aho-Corasick pass over the lines joined by newlines (and one over their case-folded
+        text) instead of two per line; a match is charged to the line it ends in. A literal
+        holding a newline could end in a line that lacks it: that only costs a ``search``, which
+        decides as in ``candidates`` (a match of a necessary pattern contains a literal of it, so
+        it is found only in lines the per-line pass would have searched too).
+        ``tests/test_prefilter.py`` compares both on varied text.
+        """
+        if self._always or self._custom or self._ungated:
+            found = {i: self.candidates(line) for i, line in enumerate(lines)}
+            return {i: plugins for i, plugins in found.items() if plugins}
+        ids: dict[int, set[int]] = {}
+        text = "\n".join(lines)
+        if self._exact is not None:
+            _charge(self._exact, text, _starts(lines), ids)
+        if self._folded is not None:
+            folded = text.casefold()
+            if len(folded) == len(text):  # every character folded to one: same offsets
+                starts = _starts(lines)
+            else:
+                starts = _starts([line.casefold() for line in lines])
+            _charge(self._folded, folded, starts, ids)
+        out: dict[int, list[Any]] = {}
+        memo = self._memo
+        for i in sorted(ids):
+            line = lines[i]
+            plugins = memo.get(line)
+            if plugins is None:
+                # Which plugins a line can fire on depends on the line alone (see above), and
+                # history holds the same line in many blobs: remember it, within a bound.
+                if len(memo) >= _MEMO_LINES:
+                    memo.clear()
+                plugins = memo[line] = self._chosen(line, ids[i])
+            if plugins:
+                out[i] = plugins
+        return out
+
+
+_MEMO_LINES = 50_000
+
+
+def _starts(lines: Sequence[str]) -> list[int]:
+    """Offsets at which each line begins in ``"\\n".join(lines)``."""
+    starts = [0] * len(lines)
+    at = 0
+    for i, line in enumerate(lines):
+        starts[i] = at
+        at += len(line) + 1
+    return starts
+
+
+def _charge(automaton: Any, text: str, starts: list[int], ids: dict[int, set[int]]) -> None:
+    from bisect import bisect_right
+
+    for end, found in automaton.iter(text):
+        line = bisect_right(starts, end) - 1
+        got = ids.get(line)
+        if got is None:
+            ids[line] = set(found)
+        else:
+            got.update(found)
 
 
 def _automaton(module: Any, words: dict[str, set[int]]) -> Any:
@@ -283,6 +353,47 @@ class _NamedStringIO(io.StringIO):
     def __init__(self, text: str, name: str) -> None:
         super().__init__(text)
         self.name = name
+
+
+def _cannot_be_ini(text: str) -> bool:
+    """True when detect-secrets' INI transformer must fail on ``text`` (no configparser run).
+
+    ``configparser`` reads ``io.StringIO(text)`` line by line; it skips lines that are blank
+    or, stripped, start with ``#`` or ``;`` (detect-secrets' parser has the default comment
+    prefixes and no inline ones). The first other line, stripped, must match ``\\[.+\\]``, or
+    ``MissingSectionHeaderError`` (a ``configparser.Error``) is raised; a text without such a
+    line parses to no section, which the transformer also rejects. So when that line does not
+    begin with ``[``, or there is none, the transformer raises ``ParsingError``.
+    ``tests/test_history_equivalence.py::test_first_view_shortcut_matches_detect_secrets``.
+    """
+    for line in io.StringIO(text):
+        value = line.strip()
+        if not value or value.startswith(("#", ";")):
+            continue
+        return not value.startswith("[")
+    return True
+
+
+def _transformed_not_ini(file: Any) -> list[str] | None:
+    """detect-secrets' ``get_transformed_file`` (not eager) minus the INI transformer."""
+    from detect_secrets.transformers import get_transformers
+    from detect_secrets.transformers.config import ConfigFileTransformer
+    from detect_secrets.transformers.exceptions import ParsingError
+
+    transformer: Any
+    for transformer in get_transformers():
+        if type(transformer) is ConfigFileTransformer:
+            continue
+        if not transformer.should_parse_file(file.name) or transformer.is_eager:
+            continue
+        try:
+            lines: list[str] = transformer.parse_file(file)
+            return lines
+        except ParsingError:
+            pass
+        finally:
+            file.seek(0)
+    return None
 
 
 class _Shifted:
@@ -390,7 +501,10 @@ class Engine:
         from detect_secrets.transformers import get_transformed_file
 
         stream: Any = _NamedStringIO(text, path)
-        lines = get_transformed_file(stream)
+        if _cannot_be_ini(text):
+            lines = _transformed_not_ini(stream)
+        else:
+            lines = get_transformed_file(stream)
         return lines if lines else text.splitlines(keepends=True)
 
     def eager_view(self, path: str, text: str) -> list[str] | None:
@@ -434,11 +548,15 @@ class Engine:
         else:
             index_of = _Shifted()
         prefilter = self._prefilter if self.use_prefilter else None
-        for number, raw_line in lines:
-            line = raw_line.rstrip()
-            plugins = self._plugins if prefilter is None else prefilter.candidates(line)
-            if not plugins:
-                continue
+        work: Iterable[tuple[int, str, list[Any]]]
+        if prefilter is None:
+            work = ((number, raw.rstrip(), self._plugins) for number, raw in lines)
+        else:
+            # Only lines some plugin could fire on reach detect-secrets' filters and plugins.
+            stripped = [raw.rstrip() for _, raw in lines]
+            chosen = prefilter.candidates_of_lines(stripped)
+            work = ((lines[i][0], stripped[i], plugins) for i, plugins in chosen.items())
+        for number, line, plugins in work:
             # Lines are numbered as in the file, but the snippet needs the position in
             # `content`; the two differ when scanning only some lines of a blob.
             snippet = get_code_snippet(lines=content, line_number=index_of[number] + 1)

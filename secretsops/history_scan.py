@@ -172,7 +172,7 @@ class _Scheduler:
             self._start_pool()
         if self.pool is None:
             assert self.local is not None
-            return [self.local.scan(t) for t in tasks]
+            return self.local.scan_many(tasks)
         from secretsops.history_worker import run_batch
 
         self.futures.add(self.pool.submit(run_batch, tasks))

@@ -28,9 +28,11 @@ from typing import Any
 
 from secretsops import fingerprint as fp
 from secretsops.detect import Engine, EngineConfig, RawSecret
+from secretsops.git import BlobHeader
 from secretsops.sources import decode, is_binary
 
 TEXT, BINARY, TOO_LARGE, MISSING = 0, 1, 2, 3
+Reply = tuple[BlobHeader, bytes | None] | None  # None: the store lacks the object
 
 
 @dataclass
@@ -102,18 +104,49 @@ class BlobScanner:
 
         self.engine = engine
         self.max_size = max_size
+        self.root = root
         self._cat = CatFile(root)
+        self._fetched: dict[str, Reply] = {}
 
     def close(self) -> None:
         self._cat.close()
 
+    def scan_many(self, tasks: Sequence[Task]) -> list[Outcome]:
+        """``scan`` each task, reading all their blobs with one round trip to ``cat-file``."""
+        self._prefetch([oid for t in tasks for oid in (t.oid, t.previous) if oid is not None])
+        try:
+            return [self.scan(t) for t in tasks]
+        finally:
+            self._fetched.clear()
+
+    def _prefetch(self, oids: list[str]) -> None:
+        from secretsops.errors import GitError
+        from secretsops.git import CatFile
+
+        unique = list(dict.fromkeys(oids))
+        try:
+            for oid, reply in zip(unique, self._cat.read_many(unique, self.max_size), strict=True):
+                self._fetched[oid] = reply
+        except GitError:
+            # A missing object (or a failure) mid-batch: replies may still be queued in the
+            # pipe (git may be blocked writing them), so end that reader at once and start a
+            # fresh one; ``scan`` reads what is left one by one.
+            self._cat._proc.kill()
+            self._cat.close()
+            self._cat = CatFile(self.root)
+
+    def _reply(self, oid: str) -> Reply:
+        if oid in self._fetched:
+            return self._fetched[oid]
+        return self._cat.read_optional(oid, max_size=self.max_size)
+
     def _read(self, oid: str) -> bytes | None:
-        reply = self._cat.read_optional(oid, max_size=self.max_size)
+        reply = self._reply(oid)
         return None if reply is None else reply[1]
 
     def scan(self, task: Task) -> Outcome:
         # A partial clone or a damaged store lacks some blobs: counted, not fatal.
-        reply = self._cat.read_optional(task.oid, max_size=self.max_size)
+        reply = self._reply(task.oid)
         if reply is None:
             return Outcome(task.key, MISSING, [])
         data = reply[1]
@@ -223,6 +256,6 @@ def run_batch(tasks: list[Task]) -> list[Outcome]:
 
     assert _worker is not None, "init_worker was not called"
     try:
-        return [_worker.scan(t) for t in tasks]
+        return _worker.scan_many(tasks)
     except SecretsopsError as exc:
         raise WorkerError(str(exc)) from None

@@ -1,0 +1,95 @@
+"""Engine shortcuts that history scans rely on give exactly what the slow paths give.
+
+- ``Prefilter.candidates_of_lines`` (one Aho-Corasick pass over many lines, a per-line memo)
+  equals ``Prefilter.candidates`` line by line, on real text, credential-shaped lines, text
+  whose case folding changes its length, and in any order and repetition;
+- ``BlobScanner.scan_many`` (blobs read in one round trip) equals ``scan`` task by task,
+  including when the object store lacks a blob.
+"""
+
+from __future__ import annotations
+
+import random
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+from conftest import Repo
+from test_prefilter import credential_lines
+
+from secretsops.detect import Engine, Prefilter
+from secretsops.history_worker import BlobScanner, Task
+
+ODD = ["ß", "İ", "ﬁ", "ǰ", "Ω", "\u0130", "\ufeff", "\x0c", "\r", "\t", "é", "ŉ"]
+
+
+def _lines(rng: random.Random) -> list[str]:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    real = sorted(stdlib.glob("*.py"))
+    rng.shuffle(real)
+    out: list[str] = []
+    for path in real[:8]:
+        out.extend(path.read_text(encoding="utf-8", errors="replace").splitlines())
+    creds = credential_lines(rng)
+    for _ in range(3000):
+        line = rng.choice(creds)
+        if rng.random() < 0.5:
+            at = rng.randint(0, len(line))
+            line = line[:at] + "".join(rng.choices(ODD, k=rng.randint(1, 3))) + line[at:]
+        if rng.random() < 0.2:
+            line = line.upper() if rng.random() < 0.5 else line.replace("a", "ß")
+        out.append(line)
+    out.extend(["", "ß" * 40, "PASSWORD = 'ẞẞẞẞẞẞẞẞ'", "İpassword = 'x'"])
+    return [line.rstrip() for line in out]
+
+
+def _names(plugins: list[Any]) -> list[str]:
+    return [type(p).__name__ for p in plugins]
+
+
+def test_candidates_of_lines_equals_candidates_per_line() -> None:
+    rng = random.Random(11)
+    lines = _lines(rng)
+    with Engine() as engine:
+        prefilter = engine._prefilter
+        assert isinstance(prefilter, Prefilter)
+        expected = {i: _names(prefilter.candidates(line)) for i, line in enumerate(lines)}
+        expected = {i: names for i, names in expected.items() if names}
+        assert len(expected) > 500  # the corpus does exercise the plugins
+        for _ in range(3):  # the memo is warm on later rounds
+            got = prefilter.candidates_of_lines(lines)
+            assert {i: _names(p) for i, p in got.items()} == expected
+        for _ in range(40):
+            chunk = rng.sample(lines, rng.randint(0, 300))
+            got = prefilter.candidates_of_lines(chunk)
+            want = {i: _names(prefilter.candidates(line)) for i, line in enumerate(chunk)}
+            assert {i: _names(p) for i, p in got.items()} == {i: n for i, n in want.items() if n}
+
+
+def test_scan_many_equals_scan(tmp_path: Path) -> None:
+    repo = Repo(tmp_path)
+    rng = random.Random(3)
+    creds = credential_lines(rng)
+    oids: list[str] = []
+    for i in range(12):
+        body = "\n".join(rng.choice(creds) if rng.random() < 0.4 else f"x = {i}" for _ in range(9))
+        repo.write("app.py", body + "\n")
+        repo.add()
+        repo.commit(f"c{i}")
+        oids.append(repo.git("rev-parse", "HEAD:app.py").strip())
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    with Engine() as engine:
+        tasks = [Task(key=bytes([i]), oid=oid, path="app.py") for i, oid in enumerate(oids)]
+        tasks.insert(5, Task(key=b"m", oid=missing, path="app.py"))
+        tasks.append(Task(key=b"p", oid=oids[-1], path="app.py", previous=oids[-2]))
+        one = BlobScanner(engine, tmp_path, 1_000_000)
+        many = BlobScanner(engine, tmp_path, 1_000_000)
+        try:
+            expected = [one.scan(t) for t in tasks]
+            assert expected[5].status != expected[0].status  # the missing blob is counted
+            assert any(o.hits for o in expected)
+            assert many.scan_many(tasks) == expected
+            assert many.scan_many(tasks[:3]) == expected[:3]  # the reader still works
+        finally:
+            one.close()
+            many.close()
