@@ -199,10 +199,12 @@ class _Scheduler:
         return out
 
     def close(self) -> None:
-        if self.local is not None:
-            self.local.close()
+        # Workers first: forked, they hold the local reader's pipe to ``cat-file`` open, and
+        # that reader would wait (up to its 5 s timeout) for an end of input that never came.
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.local is not None:
+            self.local.close()
 
 
 class _Run:
