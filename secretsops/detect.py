@@ -347,6 +347,14 @@ def _necessary_patterns(plugin: Any) -> list[re.Pattern[str]] | None:
     return None
 
 
+BASELINE_NAME = ".secrets.baseline"
+
+
+def is_baseline_file(path: str) -> bool:
+    """A baseline holds hashes of accepted findings, never content to scan (any folder)."""
+    return path.rsplit("/", 1)[-1] == BASELINE_NAME
+
+
 class _NamedStringIO(io.StringIO):
     """What detect-secrets' transformers read: a text stream with a ``name``."""
 
@@ -466,6 +474,8 @@ class Engine:
         """True when a filename filter (excluded paths, lock files, the baseline) drops it."""
         from detect_secrets.core.scan import _is_filtered_out
 
+        if is_baseline_file(path):
+            return True
         return bool(_is_filtered_out(required_filter_parameters=["filename"], filename=path))
 
     def scan_text(self, path: str, text: str) -> list[RawSecret]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from secretsops import fingerprint as fp
-from secretsops.detect import Engine, EngineConfig, RawSecret
+from secretsops.detect import Engine, EngineConfig, RawSecret, is_baseline_file
 from secretsops.finding import Finding, ScanResult, ScanStats
 from secretsops.sources import (
     DEFAULT_MAX_FILE_SIZE,
@@ -18,8 +18,6 @@ from secretsops.sources import (
     decode,
     is_binary,
 )
-
-BASELINE_NAME = ".secrets.baseline"
 
 
 def findings_from_raw(
@@ -69,7 +67,7 @@ def scan_items(
     stats = ScanStats()
     findings: list[Finding] = []
     for item in items:
-        if item.path in excluded or item.path.rsplit("/", 1)[-1] == BASELINE_NAME:
+        if item.path in excluded or is_baseline_file(item.path):
             stats.scanned_paths.append(item.path)
             continue
         if item.data is None:

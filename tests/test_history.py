@@ -301,3 +301,22 @@ def test_progress_bar_only_on_a_terminal() -> None:
     quiet = io.StringIO()
     Progress(enabled=False, stream=quiet).update(1, 2, final_total=True, force=True)
     assert quiet.getvalue() == ""
+
+
+def test_baseline_files_are_skipped_in_history_as_in_the_work_tree(repo: Repo) -> None:
+    """A baseline holds hashes, never content: both scans pass over it, in any folder."""
+    line = fakes.aws_line()
+    repo.write(".secrets.baseline", line + "\n")
+    repo.write("ci/.secrets.baseline", line + "\n")
+    repo.write("app.py", "x = 1\n")
+    repo.add()
+    repo.commit("baselines")
+    # the same line elsewhere is found, so the rule is about the file, not the line
+    assert json.loads(repo.scan("app.py", "--format", "json").stdout)["findings"] == []
+    repo.write("notes.txt", line + "\n")
+    assert json.loads(repo.scan("notes.txt", "--format", "json").stdout)["findings"]
+    (repo.path / "notes.txt").unlink()
+    worktree = json.loads(repo.scan("--format", "json").stdout)
+    history = json.loads(repo.scan("--history", "--no-cache", "--format", "json").stdout)
+    assert worktree["findings"] == []
+    assert history["findings"] == []
