@@ -29,6 +29,7 @@ from secretsops.vault.emulator.model import (
     Page,
     PropertyChanges,
     SecretVersion,
+    T,
 )
 
 APPLICATION_ID = 0x534F4B56  # "SOKV": marks a database as the emulator's
@@ -80,6 +81,22 @@ def _version(row: tuple[Any, ...]) -> SecretVersion:
         updated=row[8],
         tags=None if row[9] is None else json.loads(row[9]),
     )
+
+
+# Positions in a row of _COLUMNS (ordinal, key) that page tokens are made of.
+_ORDINAL = 10
+_KEY = 11
+
+
+def _page(
+    rows: list[tuple[Any, ...]],
+    limit: int,
+    convert: Callable[[tuple[Any, ...]], T],
+    token_column: int,
+) -> Page[T]:
+    """A page of at most ``limit`` items from ``limit + 1`` rows; the extra row means more."""
+    token = str(rows[limit - 1][token_column]) if len(rows) > limit else None
+    return Page([convert(r) for r in rows[:limit]], token)
 
 
 def _deleted(row: tuple[Any, ...]) -> DeletedSecret:
@@ -298,9 +315,7 @@ class SecretStore:
                 "ORDER BY s.key LIMIT ?",
                 (after or "", limit + 1),
             ).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page([_version(r) for r in rows], rows[-1][11] if more else None)
+        return _page(rows, limit, _version, _KEY)
 
     def list_versions(self, name: str, limit: int, after: str | None = None) -> Page[SecretVersion]:
         """Every version of a live secret, oldest first (empty when there is no such secret)."""
@@ -315,9 +330,7 @@ class SecretStore:
                 "ORDER BY v.ordinal LIMIT ?",
                 (name.lower(), start, limit + 1),
             ).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page([_version(r) for r in rows], str(rows[-1][10]) if more else None)
+        return _page(rows, limit, _version, _ORDINAL)
 
     # -- soft-delete -------------------------------------------------------------------------
 
@@ -355,9 +368,7 @@ class SecretStore:
                 "ORDER BY s.key LIMIT ?",
                 (after or "", limit + 1),
             ).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return Page([_deleted(r) for r in rows], rows[-1][11] if more else None)
+        return _page(rows, limit, _deleted, _KEY)
 
     def recover(self, name: str) -> SecretVersion:
         """Bring a soft-deleted secret back with all its versions; returns the latest."""
