@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,6 @@ def findings_from_raw(
 def _with_occurrences(finding: Finding, count: int) -> Finding:
     if count == 1:
         return finding
-    from dataclasses import replace
-
     return replace(finding, occurrences=count)
 
 
