@@ -1,0 +1,60 @@
+"""Per-file rewriters (contract in ``base``). ``rewriter_for`` picks one; anything no rewriter
+understands becomes a manual step, never a silent skip."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from secretsops.migrate.rewriters.base import (
+    Reference,
+    Replacement,
+    RewriteOptions,
+    Rewriter,
+    RewriteResult,
+    Site,
+)
+
+
+class ManualRewriter:
+    """Changes nothing; lists each site with instructions for a person."""
+
+    kind = "manual"
+
+    def handles(self, path: str, text: str) -> bool:
+        return True
+
+    def locate(self, path: str, text: str, sites: Sequence[Site]) -> list[Replacement]:
+        return []
+
+    def render(
+        self,
+        path: str,
+        text: str,
+        chosen: Sequence[tuple[Replacement, Reference]],
+        options: RewriteOptions,
+    ) -> RewriteResult:
+        return RewriteResult(kind=self.kind, text=None)
+
+
+REWRITERS: list[Rewriter] = []
+
+
+def rewriter_for(path: str, text: str) -> Rewriter:
+    """The first rewriter that handles the file, else the manual one."""
+    for rewriter in REWRITERS:
+        if rewriter.handles(path, text):
+            return rewriter
+    return ManualRewriter()
+
+
+__all__ = [
+    "REWRITERS",
+    "ManualRewriter",
+    "Reference",
+    "Replacement",
+    "RewriteOptions",
+    "RewriteResult",
+    "Rewriter",
+    "Site",
+    "rewriter_for",
+]
