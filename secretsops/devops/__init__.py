@@ -1,0 +1,1 @@
+"""The live Azure DevOps REST client: variable groups, build and release definitions."""
