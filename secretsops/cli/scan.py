@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from secretsops.ci.gate import FailOn
 from secretsops.cli._common import emit, parse_size, unreadable_error, use_color
 from secretsops.errors import UsageError
+from secretsops.finding import Confidence
 
 if TYPE_CHECKING:
     from secretsops.detect import EngineConfig
-    from secretsops.finding import ScanResult
+    from secretsops.finding import Finding, ScanResult
 
 
 class Format(str, Enum):
@@ -73,6 +75,22 @@ def scan(
         bool,
         typer.Option("--allow-shallow", help="History: scan a shallow clone's commits present."),
     ] = False,
+    ci: Annotated[
+        bool,
+        typer.Option(
+            "--ci",
+            help="CI: detect Azure Pipelines / GitHub Actions, scan what the change adds "
+            "(deepening a shallow clone), annotate findings in the platform's log idiom.",
+        ),
+    ] = False,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option("--fail-on", help="Exit 1 on new findings, any (baselined too), or none."),
+    ] = FailOn.new,
+    min_confidence: Annotated[
+        Confidence,
+        typer.Option("--min-confidence", help="Ignore findings below this confidence."),
+    ] = Confidence.LOW,
 ) -> None:
     """Scan for hardcoded credentials. Exit 0: nothing new; 1: new findings; 2: input error."""
     from secretsops import baseline as baseline_mod
@@ -86,6 +104,22 @@ def scan(
     config = EngineConfig()
     known = None
     excludes: list[str] = []
+    ci_plan = None
+    if ci:
+        from secretsops.ci.run import plan_ci
+
+        ci_plan = plan_ci(
+            list(paths or []),
+            since=since,
+            commit_range=commit_range,
+            baseline=baseline,
+            staged=staged,
+            history=history,
+            fmt=fmt.value,
+            output=output,
+        )
+        since, baseline = ci_plan.since, ci_plan.baseline
+        paths = [ci_plan.root]
     if baseline is not None:
         known = baseline_mod.load(baseline)
         config = config_from_baseline(known.plugins_used, known.filters_used)
@@ -116,27 +150,42 @@ def scan(
             exclude=excludes,
         )
     findings = result.findings
-    baselined = 0
+    accepted: list[Finding] = []
     if known is not None:
         new = baseline_mod.new_findings(findings, known)
-        baselined = len(findings) - len(new)
+        accepted = [f for f in findings if f not in new]
         findings = new
+    from secretsops.ci.gate import apply_gate
+
+    gate = apply_gate(findings, accepted, fail_on, min_confidence)
+    findings = gate.new
+    if ci_plan is not None:
+        from secretsops.ci.allowlisted import count_allowlisted
+
+        gate.allowlisted = count_allowlisted(ci_plan.root, ci_plan.since, config, limit)
+        extra = {**extra, "allowlisted": gate.allowlisted, "below_threshold": gate.below}
     report = Report(
         findings=findings,
         stats=result.stats,
-        baselined=baselined,
+        baselined=len(gate.baselined),
         mode="history" if history_mode else "staged" if staged else "worktree",
         detectors=detectors,
         extra=extra,
     )
-    if not (quiet and not findings and fmt is Format.text and output is None):
+    if ci_plan is not None:
+        from secretsops.ci.run import ci_output
+
+        emit(ci_output(ci_plan, gate), None)
+        if output is not None:
+            emit(render(report, fmt.value, color=False, show_secrets=show_secrets), output)
+    elif not (quiet and not findings and fmt is Format.text and output is None):
         emit(
             render(report, fmt.value, color=use_color(output), show_secrets=show_secrets),
             output,
         )
     if result.stats.unreadable_paths:
         raise unreadable_error(result.stats.unreadable_paths)
-    raise typer.Exit(1 if findings else 0)
+    raise typer.Exit(1 if gate.failed else 0)
 
 
 def _scan_history(

@@ -1,0 +1,88 @@
+"""Count findings an inline allowlist comment suppressed, for the gate's summary.
+
+A line marked ``pragma: allowlist secret`` (detect-secrets; ``pragma: allowlist nextline
+secret`` marks the next line) or ``gitleaks:allow`` is never reported. To show how many such
+exceptions a change carries, the files holding a marker are scanned twice, as they are and with
+the markers taken out; what only the second scan finds, on a line the change adds, was
+allowlisted. Values stay in memory; only the count leaves this module.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from secretsops import git
+from secretsops.detect import Engine, EngineConfig
+from secretsops.errors import GitError
+
+MARKER = re.compile(r"pragma: ?allowlist[ -](?:nextline[ -])?secret|gitleaks:allow", re.IGNORECASE)
+_GREP = ["-e", "allowlist", "-e", "gitleaks:allow"]
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+
+
+def added_lines(root: Path, base: str) -> dict[str, set[int]]:
+    """Line numbers at HEAD that ``base...HEAD`` adds, per path."""
+    out = git.run(
+        ["diff", "--no-color", "--no-ext-diff", "--no-renames", "-U0", f"{base}...HEAD", "--"],
+        root,
+    )
+    added: dict[str, set[int]] = {}
+    path: str | None = None
+    for line in out.splitlines():
+        if line.startswith(b"+++ "):
+            name = line[4:].decode("utf-8", "surrogateescape")
+            path = name[2:] if name.startswith("b/") else None
+            continue
+        match = _HUNK.match(line)
+        if match and path is not None:
+            start, count = int(match.group(1)), int(match.group(2) or b"1")
+            added.setdefault(path, set()).update(range(start, start + count))
+    return added
+
+
+def marked_files(root: Path, paths: list[str] | None) -> list[str]:
+    """Tracked files at HEAD that mention an allowlist marker (``git grep``)."""
+    if paths is not None and not paths:
+        return []
+    try:
+        out = git.run(
+            ["grep", "-l", "-I", "-i", "--full-name", *_GREP, "HEAD", "--", *(paths or [])], root
+        )
+    except GitError:  # git grep exits 1 when nothing matches
+        return []
+    prefix = "HEAD:"
+    return [
+        line[len(prefix) :] if line.startswith(prefix) else line
+        for line in out.decode("utf-8", "surrogateescape").splitlines()
+    ]
+
+
+def count_allowlisted(
+    root: Path, base: str | None, config: EngineConfig, max_size: int = 1_000_000
+) -> int:
+    """Findings suppressed by inline markers: on lines ``base...HEAD`` adds, or (no base) all."""
+    added = added_lines(root, base) if base is not None else None
+    files = marked_files(root, sorted(added) if added is not None else None)
+    if not files:
+        return 0
+    count = 0
+    with Engine(config) as engine:
+        for path in files:
+            try:
+                data = git.run(["cat-file", "blob", f"HEAD:{path}"], root)
+            except GitError:  # a file git cannot show holds nothing to count
+                continue
+            if len(data) > max_size:
+                continue
+            text = data.decode("utf-8", "replace")
+            if not MARKER.search(text):
+                continue
+            plain = MARKER.sub("", text)
+            seen = {(s.line, s.type, s.secret) for s in engine.scan_text(path, text)}
+            for s in engine.scan_text(path, plain):
+                if (s.line, s.type, s.secret) in seen:
+                    continue
+                if added is None or s.line in added.get(path, set()):
+                    count += 1
+    return count

@@ -1,0 +1,116 @@
+"""``scan --ci`` from start to verdict: what to scan before the scan, what to print after it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from secretsops import git
+from secretsops.ci.gate import GateResult
+from secretsops.ci.platform import AZURE, GITHUB, LOCAL, Scope, scope_from_env
+from secretsops.ci.shallow import ensure_range
+from secretsops.errors import UsageError
+
+DEFAULT_BASELINE = ".secrets.baseline"
+
+
+@dataclass
+class CiPlan:
+    """What ``scan --ci`` scans: ``since``..HEAD, ``range``, or (both None) the working tree."""
+
+    platform: str
+    root: Path
+    since: str | None
+    range: str | None
+    baseline: Path | None
+    scope: str
+    env: dict[str, str]
+
+
+def _say(message: str) -> None:
+    import typer
+
+    typer.echo(message, err=True)
+
+
+def plan_ci(
+    paths: list[Path],
+    *,
+    since: str | None,
+    commit_range: str | None,
+    baseline: Path | None,
+    staged: bool,
+    history: bool,
+    fmt: str,
+    output: Path | None,
+    env: Mapping[str, str] | None = None,
+) -> CiPlan:
+    """Read the platform, make the range whole in a shallow clone, find the baseline."""
+    environ = dict(os.environ if env is None else env)
+    if staged or history:
+        raise UsageError("--ci scans what a change adds: it excludes --staged and --history")
+    if fmt != "text" and output is None:
+        raise UsageError(
+            f"--ci prints annotations on stdout: write the {fmt} report with --output FILE"
+        )
+    if len(paths) > 1:
+        raise UsageError("--ci scans one repository: give at most one path")
+    anchor = paths[0] if paths else Path(".")
+    if not anchor.exists():
+        raise UsageError(f"path not found: {anchor}")
+    root = git.repository_root(anchor.resolve()).resolve()
+    scope = scope_from_env(environ)
+    platform = scope.platform
+    if commit_range is not None:
+        described = f"--range {commit_range}"
+    elif since is not None:
+        ensure_range(root, since, None, platform, _say)
+        described = f"{since}..HEAD"
+    elif scope.base is not None:
+        since = ensure_range(root, scope.base, scope.fetch, platform, _say)
+        described = f"{scope.reason}: {_short(scope, since)}..HEAD"
+    elif platform == LOCAL:
+        raise UsageError(
+            "--ci found neither Azure Pipelines (TF_BUILD) nor GitHub Actions (GITHUB_ACTIONS): "
+            "give --since REV (or --range A..B) to say what the change adds"
+        )
+    else:
+        described = scope.reason
+    if baseline is None and (root / DEFAULT_BASELINE).is_file():
+        baseline = root / DEFAULT_BASELINE
+        _say(f"secretsops: using the committed baseline {DEFAULT_BASELINE}")
+    name = {AZURE: "Azure Pipelines", GITHUB: "GitHub Actions"}.get(platform, "CI")
+    _say(f"secretsops: {name}: scanning {described}")
+    return CiPlan(platform, root, since, commit_range, baseline, described, environ)
+
+
+def _short(scope: Scope, commit: str) -> str:
+    return scope.base if scope.base and scope.base != commit else commit[:12]
+
+
+def ci_output(plan: CiPlan, result: GateResult) -> str:
+    """Annotations for what the gate counts, then the one-line summary."""
+    from secretsops.ci.annotations import log_commands
+    from secretsops.reports.gate import gate_line, step_summary
+
+    failing = {id(f) for f in result.failing}
+    items = [(f, "error" if id(f) in failing else "warning", "new") for f in result.new]
+    items += [
+        (f, "error" if id(f) in failing else "warning", "baselined")
+        for f in result.baselined
+        if id(f) in failing
+    ]
+    lines = log_commands(plan.platform, plan.root, items, plan.env)
+    if plan.platform == LOCAL:
+        lines = [f"{f.path}:{f.line}  {f.type}  {f.preview}  ({state})" for f, _, state in items]
+    lines.append(gate_line(result, plan.scope))
+    summary_file = plan.env.get("GITHUB_STEP_SUMMARY")
+    if plan.platform == GITHUB and summary_file:
+        try:
+            with open(summary_file, "a", encoding="utf-8") as handle:
+                handle.write(step_summary(result, plan.scope))
+        except OSError as exc:
+            _say(f"secretsops: warning: cannot write GITHUB_STEP_SUMMARY: {exc.strerror}")
+    return "\n".join(lines) + "\n"
