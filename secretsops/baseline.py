@@ -164,13 +164,35 @@ def load(path: Path) -> Baseline:
         raise BaselineError(f"corrupt baseline {path}: {exc}") from exc
 
 
+HISTORY_SCOPE = "history"
+
+
 def entry_for(finding: Finding) -> Entry:
+    """A baseline entry; a history finding also records the commit that introduced it."""
+    extra: dict[str, Any] = {}
+    if finding.commit is not None:
+        extra["commit"] = finding.commit
+        if finding.present_at_head is not None:
+            extra["present_at_head"] = finding.present_at_head
     return Entry(
         type=finding.type,
         filename=finding.path,
         hashed_secret=finding.baseline_hash,
         line_number=finding.line,
+        extra=extra,
     )
+
+
+def is_history(baseline: Baseline) -> bool:
+    """Whether the baseline records a history scan (``baseline create --history``)."""
+    return baseline.extra.get("scope") == HISTORY_SCOPE
+
+
+def create_history(findings: Iterable[Finding], settings: dict[str, Any]) -> Baseline:
+    """A baseline of a history scan: every entry names the commit that introduced it."""
+    baseline = create(findings, settings)
+    baseline.extra["scope"] = HISTORY_SCOPE
+    return baseline
 
 
 def create(findings: Iterable[Finding], settings: dict[str, Any]) -> Baseline:
@@ -203,7 +225,8 @@ def update(
         if before is not None:
             new.is_secret = before.is_secret
             new.is_verified = before.is_verified
-            new.extra = dict(before.extra)
+            # What the scan says now (a history entry's commit) wins over what was recorded.
+            new.extra = {**before.extra, **new.extra}
         entries.setdefault(new.identity, new)
     for identity, entry in previous.items():
         if entry.filename not in scanned and identity not in entries:

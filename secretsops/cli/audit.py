@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from secretsops.cli._common import info
 
+if TYPE_CHECKING:
+    from secretsops.audit import Recovered
+
 _PROMPT = "Is this a real secret? [r]eal, [f]alse positive, [s]kip, [q]uit"
 _ANSWERS = {"r": True, "real": True, "f": False, "false": False, "false-positive": False}
+
+
+def _where(r: Recovered) -> str:
+    """``path:line``, and for a history entry the commit that introduced it."""
+    from secretsops.audit import commit_of
+
+    where = f"{r.entry.filename}:{r.line_number or r.entry.line_number}"
+    commit = commit_of(r.entry)
+    return f"{where} (commit {commit[:12]})" if commit else where
 
 
 def audit(
@@ -50,7 +62,7 @@ def audit(
         for r in recovered:
             label = {True: "real", False: "false-positive", None: "unlabelled"}[r.entry.is_secret]
             ident = r.fingerprint or f"sha1:{r.entry.hashed_secret[:12]} (not found in file)"
-            where = f"{r.entry.filename}:{r.line_number or r.entry.line_number}"
+            where = _where(r)
             typer.echo(f"{where}  {r.entry.type}  {ident}  {label}")
         raise typer.Exit(0)
 
@@ -72,7 +84,7 @@ def audit(
         raise typer.Exit(0)
     done = 0
     for number, r in enumerate(todo, start=1):
-        where = f"{r.entry.filename}:{r.line_number or r.entry.line_number}"
+        where = _where(r)
         typer.echo(f"\n[{number}/{len(todo)}] {where}  {r.entry.type}")
         typer.echo(f"    {r.redacted_line or '(the value is no longer in this file)'}")
         if r.fingerprint:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from secretsops.cli._common import info, parse_size, unreadable_error
 from secretsops.cli.scan import PathsArg
+
+if TYPE_CHECKING:
+    from secretsops.detect import EngineConfig
+    from secretsops.finding import Finding
 
 app = typer.Typer(help="Create or update a baseline of accepted findings.", no_args_is_help=True)
 
@@ -19,6 +23,17 @@ BaselineOpt = Annotated[
     ),
 ]
 SizeOpt = Annotated[str, typer.Option("--max-file-size", help="Skip files larger than this.")]
+HistoryOpt = Annotated[
+    bool,
+    typer.Option(
+        "--history",
+        help="Record every finding of every commit of every ref, with the commit that "
+        "introduced it (for `purge`).",
+    ),
+]
+JobsOpt = Annotated[
+    int, typer.Option("--jobs", "-j", help="History: worker processes (0: one per core).")
+]
 
 
 def _require_readable(unreadable: list[str]) -> None:
@@ -37,12 +52,24 @@ def create(
     baseline: BaselineOpt = None,
     max_file_size: SizeOpt = "1MB",
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing baseline.")] = False,
+    history: HistoryOpt = False,
+    jobs: JobsOpt = 0,
 ) -> None:
     """Scan and record every current finding as accepted (labels come from `audit`)."""
     from secretsops import baseline as baseline_mod
     from secretsops.errors import UsageError
     from secretsops.scanner import scan_paths
 
+    if history:
+        root, findings, settings = _history_findings(
+            list(paths or []), parse_size(max_file_size), jobs, None
+        )
+        target = _target(baseline, str(root))
+        if target.exists() and not force:
+            raise UsageError(f"{target} exists: use `secretsops baseline update`, or --force")
+        baseline_mod.save(baseline_mod.create_history(findings, settings), target)
+        info(f"wrote {target}: {len(findings)} entries from the history of {root}")
+        return
     result, _, settings = scan_paths(
         list(paths or []),
         max_file_size=parse_size(max_file_size),
@@ -61,16 +88,35 @@ def update(
     paths: PathsArg = None,
     baseline: BaselineOpt = None,
     max_file_size: SizeOpt = "1MB",
+    jobs: JobsOpt = 0,
 ) -> None:
-    """Rescan and bring the baseline up to date, keeping audit labels; no write if unchanged."""
+    """Rescan and bring the baseline up to date, keeping audit labels; no write if unchanged.
+
+    A baseline made with `create --history` is brought up to date with a history scan.
+    """
     from secretsops import baseline as baseline_mod
     from secretsops.detect import config_from_baseline
     from secretsops.scanner import scan_paths
     from secretsops.sources import worktree
 
-    root = worktree.select(list(paths or [])).root if baseline is None else None
+    if baseline is None:
+        anchor = (list(paths or []) or [Path(".")])[0]
+        root_path = _history_root(anchor) if _is_bare(anchor) else None
+        root = root_path or worktree.select(list(paths or [])).root
     target = baseline if baseline is not None else Path(str(root)) / ".secrets.baseline"
     old = baseline_mod.load(target)
+    if baseline_mod.is_history(old):
+        config = config_from_baseline(old.plugins_used, old.filters_used)
+        _, findings, settings = _history_findings(
+            list(paths or []), parse_size(max_file_size), jobs, config
+        )
+        every = {e.filename for e in old.entries} | {f.path for f in findings}
+        new = baseline_mod.update(old, findings, settings, every)
+        if baseline_mod.save(new, target, previous=old):
+            info(f"updated {target}: {len(new.entries)} entries")
+        else:
+            info(f"{target} is up to date")
+        return
     result, _, settings = scan_paths(
         list(paths or []),
         max_file_size=parse_size(max_file_size),
@@ -86,3 +132,44 @@ def update(
         info(f"updated {target}: {len(new.entries)} entries")
     else:
         info(f"{target} is up to date")
+
+
+def _is_bare(anchor: Path) -> bool:
+    from secretsops import git
+
+    return anchor.exists() and git.toplevel(anchor.resolve()) is None
+
+
+def _history_root(anchor: Path) -> Path:
+    from secretsops import git
+    from secretsops.errors import UsageError
+
+    if not anchor.exists():
+        raise UsageError(f"path not found: {anchor}")
+    return git.repository_root(anchor.resolve()).resolve()
+
+
+def _history_findings(
+    paths: list[Path], max_size: int, jobs: int, config: EngineConfig | None
+) -> tuple[Path, list[Finding], dict[str, Any]]:
+    """Every finding of the history of the repository holding PATH (one path at most)."""
+    import os
+
+    from secretsops.errors import UsageError
+    from secretsops.history_scan import HistoryOptions, scan_history
+    from secretsops.progress import Progress
+
+    if len(paths) > 1:
+        raise UsageError("--history records one repository: give at most one path")
+    if jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
+    root = _history_root(paths[0] if paths else Path("."))
+    opts = HistoryOptions(
+        root=root,
+        max_size=max_size,
+        jobs=jobs or (os.cpu_count() or 1),
+        progress=Progress.for_terminal(False),
+        warn=info,
+    )
+    findings, _, _, settings = scan_history(opts, config)
+    return root, findings, settings
