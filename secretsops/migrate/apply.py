@@ -1,0 +1,303 @@
+"""Carrying out a plan: vault first, read back, then files; every step journaled.
+
+1. Each planned file is read and compared with the plan: unchanged (its sha256 is the plan's),
+   already rewritten (it is the planned result: a previous run got there), or changed (neither:
+   never touched, reported).
+2. Each secret's value is read again from an unchanged file: the file is rescanned, the
+   rewriter's ``locate`` runs on the current text, and the stored value's fingerprint must be
+   the plan's. Values stay in memory.
+3. For each secret: if the vault's current version already holds the value, nothing is written
+   (no new version, so a rerun is free); otherwise ``set_secret`` with tags and content type.
+   Then it is read back and compared. A 403 or an unreachable vault stops the vault phase.
+4. A file is rewritten only when every secret it references is verified in the vault and the
+   rewriter, run again, produces exactly the planned bytes; the write is atomic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from secretsops import fingerprint as fp
+from secretsops.detect import Engine, EngineConfig
+from secretsops.errors import VaultError
+from secretsops.migrate import atomic, journal, planner
+from secretsops.migrate.journal import Journal
+from secretsops.migrate.plan import Plan, Secret
+from secretsops.migrate.rewriters import (
+    Reference,
+    Replacement,
+    RewriteOptions,
+    Site,
+    rewriter_for,
+)
+from secretsops.migrate.targets import NameSoftDeleted, VaultClient
+
+UNCHANGED, REWRITTEN, CHANGED, MISSING = "unchanged", "rewritten", "changed", "missing"
+
+
+@dataclass
+class FileState:
+    path: str
+    state: str  # UNCHANGED (as planned), REWRITTEN (already the planned result), CHANGED, MISSING
+    content: atomic.FileText | None = field(default=None, repr=False)
+    replacements: list[Replacement] = field(default_factory=list, repr=False)
+
+
+@dataclass
+class Outcome:
+    """What a run did; statuses are words for the summary and the report, never values."""
+
+    dry_run: bool
+    secrets: dict[str, str] = field(default_factory=dict)  # name -> status
+    files: dict[str, str] = field(default_factory=dict)  # path -> status
+    problems: list[str] = field(default_factory=list)
+    fatal: VaultError | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.fatal is not None:
+            return self.fatal.exit_code
+        return 1 if self.problems else 0
+
+
+def _located(
+    root: Path, plan: Plan, engine: Engine, path: str, content: atomic.FileText
+) -> list[Replacement]:
+    """The replacements the rewriter finds today for the plan's sites in this file."""
+    wanted = {
+        loc.finding_fingerprint for s in plan.secrets for loc in s.locations if loc.path == path
+    }
+    text = content.text
+    sites: dict[tuple[int, str], Site] = {}
+    for hit in sorted(engine.scan_text(path, text), key=lambda h: (h.line, h.type)):
+        digest = fp.fingerprint(hit.secret)
+        if digest in wanted and (hit.line, hit.secret) not in sites:
+            sites[(hit.line, hit.secret)] = Site(
+                path=path,
+                line=hit.line,
+                value=hit.secret,
+                finding_type=hit.type,
+                fingerprint=digest,
+            )
+    rewriter = rewriter_for(path, text)
+    located = list(rewriter.locate(path, text, list(sites.values())))
+    covered = {(r.site.line, r.site.value) for r in located}
+    manual = [planner.manual_replacement(text, s) for key, s in sites.items() if key not in covered]
+    return located + manual
+
+
+def file_states(root: Path, plan: Plan, config: EngineConfig | None) -> dict[str, FileState]:
+    states: dict[str, FileState] = {}
+    with Engine(config) as engine:
+        for planned in plan.files:
+            full = root / planned.path
+            try:
+                content = atomic.read(full)
+            except FileNotFoundError:
+                states[planned.path] = FileState(planned.path, MISSING)
+                continue
+            if content.sha256 == planned.sha256:
+                reps = _located(root, plan, engine, planned.path, content)
+                states[planned.path] = FileState(planned.path, UNCHANGED, content, reps)
+            elif planned.new_sha256 is not None and content.sha256 == planned.new_sha256:
+                states[planned.path] = FileState(planned.path, REWRITTEN, content)
+            else:
+                states[planned.path] = FileState(planned.path, CHANGED, content)
+    return states
+
+
+def values_of(plan: Plan, states: dict[str, FileState]) -> dict[str, str]:
+    """Secret fingerprint -> value, read from the files that are as planned."""
+    wanted = {s.fingerprint for s in plan.secrets}
+    out: dict[str, str] = {}
+    for state in states.values():
+        for rep in state.replacements:
+            digest = fp.fingerprint(rep.stored)
+            if digest in wanted:
+                out.setdefault(digest, rep.stored)
+    return out
+
+
+class Applier:
+    def __init__(
+        self,
+        plan: Plan,
+        root: Path,
+        *,
+        config: EngineConfig | None = None,
+        journal: Journal | None = None,
+        recover_deleted: bool = False,
+    ) -> None:
+        self.plan = plan
+        self.root = root
+        self.config = config
+        self.journal = journal
+        self.recover_deleted = recover_deleted
+
+    def _record(self, step: str, **details: str | int) -> None:
+        if self.journal is not None:
+            self.journal.record(step, **details)
+
+    def run(self, vault: VaultClient | None) -> Outcome:
+        """Apply the plan; ``vault`` None is a dry run (nothing written anywhere)."""
+        outcome = Outcome(dry_run=vault is None)
+        self._record(journal.RUN_STARTED)
+        states = file_states(self.root, self.plan, self.config)
+        values = values_of(self.plan, states)
+        for path, state in sorted(states.items()):
+            if state.state in (CHANGED, MISSING):
+                outcome.files[path] = state.state
+                outcome.problems.append(
+                    f"{path} {'is gone' if state.state == MISSING else 'changed'} since the "
+                    "plan was made: not touched (make a new plan)"
+                )
+                self._record(journal.FILE_CHANGED, path=path)
+
+        verified: set[str] = set()
+        for secret in self.plan.secrets:
+            if outcome.fatal is not None:
+                outcome.secrets[secret.name] = "not attempted"
+                continue
+            try:
+                status = self._secret(secret, values.get(secret.fingerprint), vault)
+            except NameSoftDeleted as exc:
+                outcome.secrets[secret.name] = "name held by a soft-deleted secret"
+                outcome.problems.append(str(exc))
+                self._record(journal.VAULT_FAILED, secret=secret.name, reason="soft-deleted")
+                continue
+            except VaultError as exc:
+                outcome.secrets[secret.name] = "failed"
+                outcome.fatal = exc
+                self._record(journal.VAULT_FAILED, secret=secret.name, reason=type(exc).__name__)
+                continue
+            outcome.secrets[secret.name] = status
+            if status in ("written", "unchanged", "would write", "would check"):
+                verified.add(secret.name)
+            else:
+                outcome.problems.append(f"secret {secret.name}: {status}")
+
+        for planned in self.plan.files:
+            state = states[planned.path]
+            if state.state in (CHANGED, MISSING):
+                continue
+            if planned.new_sha256 is None:
+                outcome.files[planned.path] = "manual steps"
+                continue
+            if state.state == REWRITTEN:
+                outcome.files[planned.path] = "already rewritten"
+                if self.journal is not None and planned.path not in self.journal.rewritten():
+                    self._record(journal.FILE_ALREADY, path=planned.path)
+                continue
+            outcome.files[planned.path] = self._file(planned.path, state, verified, outcome)
+        self._record(journal.RUN_FINISHED, problems=len(outcome.problems))
+        return outcome
+
+    def _secret(self, secret: Secret, value: str | None, vault: VaultClient | None) -> str:
+        if vault is None:
+            return "would write" if value is not None else "would check"
+        current = vault.current(secret.name)
+        if value is None:
+            if current is not None and fp.fingerprint(current.value) == secret.fingerprint:
+                self._record(
+                    journal.VAULT_VERIFIED,
+                    secret=secret.name,
+                    fingerprint=secret.fingerprint,
+                    version=current.version,
+                )
+                return "unchanged"
+            return "value not found: every file holding it changed since the plan"
+        status = "unchanged"
+        if current is None or fp.fingerprint(current.value) != secret.fingerprint:
+            try:
+                version = vault.set(secret.name, value, secret.content_type, secret.tags)
+            except NameSoftDeleted:
+                if not self.recover_deleted:
+                    raise
+                vault.recover(secret.name)
+                self._record(journal.VAULT_RECOVERED, secret=secret.name)
+                current = vault.current(secret.name)
+                version = ""
+                if current is None or fp.fingerprint(current.value) != secret.fingerprint:
+                    version = vault.set(secret.name, value, secret.content_type, secret.tags)
+            if version:
+                status = "written"
+                self._record(
+                    journal.VAULT_WRITTEN,
+                    secret=secret.name,
+                    fingerprint=secret.fingerprint,
+                    version=version,
+                )
+        else:
+            self._record(
+                journal.VAULT_UNCHANGED,
+                secret=secret.name,
+                fingerprint=secret.fingerprint,
+                version=current.version,
+            )
+        back = vault.current(secret.name)
+        if back is None or fp.fingerprint(back.value) != secret.fingerprint:
+            return "read back does not match: files not rewritten"
+        self._record(
+            journal.VAULT_VERIFIED,
+            secret=secret.name,
+            fingerprint=secret.fingerprint,
+            version=back.version,
+        )
+        return status
+
+    def _file(self, path: str, state: FileState, verified: set[str], outcome: Outcome) -> str:
+        by_fp = {s.fingerprint: s for s in self.plan.secrets}
+        needed = {
+            s.name
+            for s in self.plan.secrets
+            for loc in s.locations
+            if loc.path == path and loc.automatic
+        }
+        missing = sorted(needed - verified)
+        if missing:
+            outcome.problems.append(
+                f"{path} not rewritten: secret {missing[0]} is not verified in the vault"
+            )
+            return "waiting for the vault"
+        assert state.content is not None
+        text = state.content.text
+        planned_spans = {
+            (loc.start, loc.end)
+            for s in self.plan.secrets
+            for loc in s.locations
+            if loc.path == path and loc.automatic
+        }
+        chosen: list[tuple[Replacement, Reference]] = []
+        for rep in state.replacements:
+            secret = by_fp.get(fp.fingerprint(rep.stored))
+            if secret is not None and (rep.start, rep.end) in planned_spans:
+                chosen.append((rep, Reference(secret.name, secret.env_name)))
+        planned = self.plan.file(path)
+        result = rewriter_for(path, text).render(path, text, chosen, self._options())
+        new = None if result.text is None else state.content.encode(result.text)
+        if new is None or atomic.sha256(new) != planned.new_sha256:
+            outcome.problems.append(
+                f"{path} not rewritten: the rewriter's output today differs from the plan "
+                "(make a new plan)"
+            )
+            return "rewrite differs from the plan"
+        if outcome.dry_run:
+            return "would rewrite"
+        full = self.root / path
+        if atomic.sha256(full.read_bytes()) != planned.sha256:  # changed while we worked
+            outcome.problems.append(f"{path} changed during the run: not touched")
+            self._record(journal.FILE_CHANGED, path=path)
+            return CHANGED
+        atomic.write_bytes(full, new)
+        self._record(journal.FILE_REWRITTEN, path=path, sha256=planned.new_sha256)
+        return "rewritten"
+
+    def _options(self) -> RewriteOptions:
+        return planner.Target(
+            vault_url=self.plan.vault.url,
+            vault_name=self.plan.vault.name,
+            local=self.plan.vault.local,
+            variable_group=self.plan.variable_group,
+            service_connection=self.plan.service_connection,
+        ).options()
