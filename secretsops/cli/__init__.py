@@ -58,6 +58,9 @@ app.command(
 from secretsops.cli import vault as _vault  # noqa: E402
 
 app.add_typer(_vault.app, name="vault")
+from secretsops.cli import migrate as _migrate  # noqa: E402
+
+app.add_typer(_migrate.app, name="migrate")
 
 
 def main() -> None:
