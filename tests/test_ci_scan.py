@@ -1,0 +1,488 @@
+"""``scan --ci`` on real clones checked out the way Azure Pipelines and GitHub Actions do.
+
+A "server" is a bare mirror in tmp_path holding ``main``, a pull-request branch ``feature`` and
+the pull request's merge ref ``refs/pull/1/merge`` (the merge of ``feature`` into ``main``, as
+both platforms build it). Checkouts are shallow (depth 1), fetched over ``file://`` with the
+commands the platforms' checkout steps run; the environment variables and the event payload
+are those the platforms document (docs/ci.md lists the pages). Only what the pull request adds
+must be reported: a secret committed on ``main`` before the branch, and one committed on
+``main`` after it, must not be.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import fakes
+import jsonschema
+import pytest
+from conftest import (
+    SARIF_SCHEMA,
+    Repo,
+    assert_absent,
+    assert_clean_error,
+    base_env,
+    call_secretsops,
+    git,
+)
+
+CI_KEYS = ("TF_BUILD", "GITHUB_", "BUILD_", "SYSTEM_", "AGENT_", "RUNNER_")
+
+
+def plain_env(**extra: str) -> dict[str, str]:
+    """The test environment without any CI platform's variables (tests may run inside CI)."""
+    env = {k: v for k, v in base_env().items() if not k.startswith(CI_KEYS)}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class World:
+    """A server repository with a pull request, and the values each test checks against."""
+
+    server: Path
+    base_sha: str  # main's tip, the pull request's base
+    merge_sha: str  # refs/pull/1/merge
+    feature_sha: str  # the pull request's head
+    before_push: str  # feature before its last push (the commit the push started from)
+    secrets: dict[str, str] = field(default_factory=dict)  # role -> value
+
+
+def build_world(tmp: Path) -> World:
+    work = Repo(tmp / "origin-work")
+    s = {
+        "old": fakes.aws_access_key_id(),  # on main before the branch: not the PR's
+        "main_later": fakes.aws_access_key_id(),  # on main after the branch point: not the PR's
+        "new": fakes.aws_access_key_id(),  # added by the PR: new
+        "password": fakes.password(),  # added by the PR: new, medium confidence
+        "accepted": fakes.aws_access_key_id(),  # added by the PR, accepted in the baseline
+        "allowed": fakes.aws_access_key_id(),  # added by the PR on an allowlisted line
+        "pushed": fakes.aws_access_key_id(),  # added by the PR's last push
+    }
+    work.write("README.md", "service\n")
+    work.write("legacy.py", fakes.aws_line(s["old"]))
+    work.add()
+    work.commit("main: legacy")
+    work.git("checkout", "-q", "-b", "feature")
+    work.write("accepted.py", fakes.aws_line(s["accepted"]))
+    work.add()
+    assert work.run("baseline", "create").returncode == 0  # accepts legacy.py and accepted.py
+    work.add()
+    work.commit("feature: accepted value and baseline")
+    work.write("app.py", f"{fakes.aws_line(s['new'])}\n{fakes.password_line(s['password'])}\n")
+    work.write(
+        "allowed.py", fakes.aws_line(s["allowed"]) + "  # pragma: allowlist secret (a sample)"
+    )
+    work.add()
+    work.commit("feature: app")
+    before_push = work.git("rev-parse", "HEAD").strip()
+    work.write("later.py", fakes.aws_line(s["pushed"]))
+    work.add()
+    feature_sha = work.commit("feature: later")
+    work.git("checkout", "-q", "main")
+    work.write("main_later.py", fakes.aws_line(s["main_later"]))
+    work.add()
+    base_sha = work.commit("main: moved on")
+    work.git("checkout", "-q", "--detach", "main")
+    work.git("merge", "-q", "--no-ff", "--no-edit", "feature")
+    merge_sha = work.git("rev-parse", "HEAD").strip()
+    work.git("update-ref", "refs/pull/1/merge", merge_sha)
+    work.git("update-ref", "refs/pull/1/head", feature_sha)
+    work.git("checkout", "-q", "main")
+    server = tmp / "server.git"
+    git(tmp, "clone", "-q", "--mirror", str(work.path), str(server))
+    return World(server, base_sha, merge_sha, feature_sha, before_push, s)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build_world(tmp_path_factory.mktemp("ci-world"))
+
+
+def url(world: World) -> str:
+    return world.server.as_uri()
+
+
+def github_pr_checkout(world: World, dest: Path) -> Repo:
+    """actions/checkout on pull_request: the merge commit alone, depth 1."""
+    repo = Repo(dest)
+    repo.git("remote", "add", "origin", url(world))
+    repo.git(
+        "fetch", "-q", "--no-tags", "--prune", "--depth=1", "origin",
+        f"+{world.merge_sha}:refs/remotes/pull/1/merge",
+    )  # fmt: skip
+    repo.git("checkout", "-q", "--force", "refs/remotes/pull/1/merge")
+    return repo
+
+
+def github_push_checkout(world: World, dest: Path) -> Repo:
+    """actions/checkout on push: the pushed commit alone, depth 1."""
+    repo = Repo(dest)
+    repo.git("remote", "add", "origin", url(world))
+    repo.git(
+        "fetch", "-q", "--no-tags", "--prune", "--depth=1", "origin",
+        f"+{world.feature_sha}:refs/remotes/origin/feature",
+    )  # fmt: skip
+    repo.git("checkout", "-q", "--force", "-B", "feature", "refs/remotes/origin/feature")
+    return repo
+
+
+def azure_pr_checkout(world: World, dest: Path) -> Repo:
+    """The Azure Pipelines agent's checkout of a PR build with fetchDepth 1."""
+    repo = Repo(dest)
+    repo.git("remote", "add", "origin", url(world))
+    repo.git(
+        "fetch", "-q", "--force", "--tags", "--prune", "--no-recurse-submodules", "--depth=1",
+        "origin", "+refs/heads/*:refs/remotes/origin/*",
+        "+refs/pull/1/merge:refs/remotes/pull/1/merge",
+    )  # fmt: skip
+    repo.git("checkout", "-q", "--force", "refs/remotes/pull/1/merge")
+    return repo
+
+
+def write_event(path: Path, payload: dict[str, Any]) -> str:
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return str(path)
+
+
+def github_pr_env(world: World, repo: Repo, tmp: Path, **extra: str) -> dict[str, str]:
+    event = {
+        "action": "synchronize",
+        "number": 1,
+        "pull_request": {
+            "number": 1,
+            "base": {"ref": "main", "sha": world.base_sha},
+            "head": {"ref": "feature", "sha": world.feature_sha},
+        },
+        "repository": {"default_branch": "main", "full_name": "contoso/service"},
+    }
+    return plain_env(
+        CI="true",
+        GITHUB_ACTIONS="true",
+        GITHUB_EVENT_NAME="pull_request",
+        GITHUB_BASE_REF="main",
+        GITHUB_HEAD_REF="feature",
+        GITHUB_REF="refs/pull/1/merge",
+        GITHUB_SHA=world.merge_sha,
+        GITHUB_WORKSPACE=str(repo.path),
+        GITHUB_EVENT_PATH=write_event(tmp / "event.json", event),
+        **extra,
+    )
+
+
+def github_push_env(world: World, repo: Repo, tmp: Path, before: str) -> dict[str, str]:
+    event = {
+        "ref": "refs/heads/feature",
+        "before": before,
+        "after": world.feature_sha,
+        "created": before == "0" * 40,
+        "forced": False,
+        "repository": {"default_branch": "main", "full_name": "contoso/service"},
+    }
+    return plain_env(
+        CI="true",
+        GITHUB_ACTIONS="true",
+        GITHUB_EVENT_NAME="push",
+        GITHUB_REF="refs/heads/feature",
+        GITHUB_REF_NAME="feature",
+        GITHUB_SHA=world.feature_sha,
+        GITHUB_WORKSPACE=str(repo.path),
+        GITHUB_EVENT_PATH=write_event(tmp / "push.json", event),
+    )
+
+
+def azure_pr_env(world: World, repo: Repo, target: str = "refs/heads/main") -> dict[str, str]:
+    return plain_env(
+        TF_BUILD="True",
+        BUILD_REASON="PullRequest",
+        BUILD_SOURCEBRANCH="refs/pull/1/merge",
+        BUILD_SOURCEVERSION=world.merge_sha,
+        BUILD_SOURCESDIRECTORY=str(repo.path),
+        SYSTEM_PULLREQUEST_PULLREQUESTID="1",
+        SYSTEM_PULLREQUEST_SOURCEBRANCH="refs/heads/feature",
+        SYSTEM_PULLREQUEST_TARGETBRANCH=target,
+    )
+
+
+# Parsers for the platforms' documented grammars, inverse of the escaping they specify.
+
+GITHUB_LINE = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
+AZURE_LINE = re.compile(r"^##vso\[task\.logissue ([^\]]*)\](.*)$")
+
+
+def gh_unescape(text: str) -> str:
+    return (
+        text.replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%3A", ":")
+        .replace("%2C", ",")
+        .replace("%25", "%")
+    )
+
+
+def az_unescape(text: str) -> str:
+    return (
+        text.replace("%0D", "\r")
+        .replace("%0A", "\n")
+        .replace("%5D", "]")
+        .replace("%3B", ";")
+        .replace("%AZP25", "%")
+    )
+
+
+def github_annotations(stdout: str) -> list[dict[str, str]]:
+    out = []
+    for line in stdout.splitlines():
+        if not line.startswith("::"):
+            continue
+        match = GITHUB_LINE.match(line)
+        assert match, f"malformed workflow command: {line!r}"
+        props = {}
+        for pair in match.group(2).split(","):
+            key, sep, value = pair.partition("=")
+            assert sep and "\n" not in value, f"malformed property {pair!r} in {line!r}"
+            props[key] = gh_unescape(value)
+        props["level"] = match.group(1)
+        props["message"] = gh_unescape(match.group(3))
+        out.append(props)
+    return out
+
+
+def azure_annotations(stdout: str) -> list[dict[str, str]]:
+    out = []
+    for line in stdout.splitlines():
+        if not line.startswith("##vso["):
+            continue
+        match = AZURE_LINE.match(line)
+        assert match, f"malformed logging command: {line!r}"
+        props = {}
+        for pair in match.group(1).split(";"):
+            if not pair:
+                continue
+            key, sep, value = pair.partition("=")
+            assert sep, f"malformed property {pair!r} in {line!r}"
+            props[key] = az_unescape(value)
+        props["message"] = az_unescape(match.group(2))
+        out.append(props)
+    return out
+
+
+def assert_no_secret(world: World, proc: subprocess.CompletedProcess[str]) -> None:
+    for value in world.secrets.values():
+        assert_absent(value, proc.stdout, proc.stderr)
+
+
+def is_shallow(repo: Repo) -> bool:
+    return repo.git("rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+# GitHub Actions ----------------------------------------------------------------------------
+
+
+def test_github_pull_request_reports_only_what_it_adds(world: World, tmp_path: Path) -> None:
+    repo = github_pr_checkout(world, tmp_path / "ws")
+    assert is_shallow(repo)
+    summary = tmp_path / "step-summary.md"
+    env = github_pr_env(world, repo, tmp_path, GITHUB_STEP_SUMMARY=str(summary))
+    proc = repo.scan("--ci", env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    notes = github_annotations(proc.stdout)
+    assert sorted(n["file"] for n in notes) == ["app.py", "app.py", "later.py"]
+    assert {n["level"] for n in notes} == {"error"}
+    assert all(n["title"].startswith("secretsops: ") for n in notes)
+    lines = {(n["file"], int(n["line"])) for n in notes}
+    assert lines == {("app.py", 1), ("app.py", 2), ("later.py", 1)}
+    assert "3 new, 1 baselined, 1 allowlisted; fail on new: FAILED" in proc.stdout
+    assert "deepen" in proc.stderr and "using the committed baseline" in proc.stderr
+    assert world.base_sha in repo.git("rev-list", "HEAD")  # the base was fetched
+    assert_no_secret(world, proc)
+    table = summary.read_text(encoding="utf-8")
+    assert "| 3 | 1 | 1 | 0 |" in table and "later.py" in table
+
+
+def test_github_pull_request_min_confidence_and_fail_on(world: World, tmp_path: Path) -> None:
+    repo = github_pr_checkout(world, tmp_path / "ws")
+    env = github_pr_env(world, repo, tmp_path)
+    high = repo.scan("--ci", "--min-confidence", "high", env=env)
+    assert high.returncode == 1
+    assert sorted(n["file"] for n in github_annotations(high.stdout)) == ["app.py", "later.py"]
+    assert "2 new, 1 baselined, 1 allowlisted, 1 below high confidence" in high.stdout
+
+    anything = repo.scan("--ci", "--fail-on", "any", env=env)
+    assert anything.returncode == 1
+    notes = github_annotations(anything.stdout)
+    assert "accepted.py" in {n["file"] for n in notes}
+    assert any("baselined" in n["message"] for n in notes if n["file"] == "accepted.py")
+
+    none = repo.scan("--ci", "--fail-on", "none", env=env)
+    assert none.returncode == 0, none.stdout + none.stderr
+    assert {n["level"] for n in github_annotations(none.stdout)} == {"warning"}
+    assert "fail on none: passed" in none.stdout
+
+
+def test_github_push_scans_from_before(world: World, tmp_path: Path) -> None:
+    repo = github_push_checkout(world, tmp_path / "ws")
+    proc = repo.scan("--ci", env=github_push_env(world, repo, tmp_path, world.before_push))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert [n["file"] for n in github_annotations(proc.stdout)] == ["later.py"]
+    assert_no_secret(world, proc)
+
+
+def test_github_push_of_a_new_branch_scans_what_it_adds_to_default(
+    world: World, tmp_path: Path
+) -> None:
+    repo = github_push_checkout(world, tmp_path / "ws")
+    proc = repo.scan("--ci", env=github_push_env(world, repo, tmp_path, "0" * 40))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    files = sorted(n["file"] for n in github_annotations(proc.stdout))
+    assert files == ["app.py", "app.py", "later.py"]
+    assert "new branch feature" in proc.stderr
+
+
+def test_github_sarif_is_valid_and_holds_the_new_findings(world: World, tmp_path: Path) -> None:
+    repo = github_pr_checkout(world, tmp_path / "ws")
+    out = tmp_path / "results.sarif"
+    proc = repo.scan(
+        "--ci", "--format", "sarif", "--output", out, env=github_pr_env(world, repo, tmp_path)
+    )
+    assert proc.returncode == 1
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    errors = list(jsonschema.Draft4Validator(schema).iter_errors(doc))
+    assert not errors, errors[:3]
+    uris = sorted(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in doc["runs"][0]["results"]
+    )
+    assert uris == ["app.py", "app.py", "later.py"]
+    assert_absent(world.secrets["new"], out.read_text(encoding="utf-8"))
+
+
+def test_github_without_reachable_origin_explains_fetch_depth(world: World, tmp_path: Path) -> None:
+    repo = github_pr_checkout(world, tmp_path / "ws")
+    repo.git("remote", "set-url", "origin", (tmp_path / "gone.git").as_uri())
+    proc = repo.scan("--ci", env=github_pr_env(world, repo, tmp_path))
+    assert_clean_error(proc)
+    assert "fetch-depth: 0" in proc.stderr and "actions/checkout" in proc.stderr
+
+
+def test_github_corrupt_event_payload_is_an_input_error(world: World, tmp_path: Path) -> None:
+    repo = github_pr_checkout(world, tmp_path / "ws")
+    env = github_pr_env(world, repo, tmp_path)
+    Path(env["GITHUB_EVENT_PATH"]).write_text("{not json", encoding="utf-8")
+    proc = repo.scan("--ci", env=env)
+    assert_clean_error(proc)
+    assert "GITHUB_EVENT_PATH" in proc.stderr
+
+
+# Azure Pipelines ---------------------------------------------------------------------------
+
+
+def test_azure_pull_request_reports_only_what_it_adds(world: World, tmp_path: Path) -> None:
+    repo = azure_pr_checkout(world, tmp_path / "s")
+    assert is_shallow(repo)
+    proc = repo.scan("--ci", env=azure_pr_env(world, repo))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    notes = azure_annotations(proc.stdout)
+    assert sorted(Path(n["sourcepath"]).name for n in notes) == ["app.py", "app.py", "later.py"]
+    for n in notes:
+        assert n["type"] == "error"
+        assert Path(n["sourcepath"]).is_absolute() and Path(n["sourcepath"]).is_file()
+        assert n["code"].startswith("secretsops/")
+        assert int(n["linenumber"]) >= 1
+    assert "3 new, 1 baselined, 1 allowlisted" in proc.stdout
+    assert not {world.base_sha} - set(repo.git("rev-list", "--all").split())
+    assert_no_secret(world, proc)
+
+
+def test_azure_target_branch_without_refs_heads(world: World, tmp_path: Path) -> None:
+    """GitHub repositories built by Azure Pipelines name the target branch bare."""
+    repo = azure_pr_checkout(world, tmp_path / "s")
+    proc = repo.scan("--ci", env=azure_pr_env(world, repo, target="main"))
+    assert proc.returncode == 1
+    assert len(azure_annotations(proc.stdout)) == 3
+
+
+def test_azure_without_reachable_origin_explains_fetch_depth(world: World, tmp_path: Path) -> None:
+    repo = azure_pr_checkout(world, tmp_path / "s")
+    repo.git("remote", "set-url", "origin", (tmp_path / "gone.git").as_uri())
+    proc = repo.scan("--ci", env=azure_pr_env(world, repo))
+    assert_clean_error(proc)
+    assert "fetchDepth: 0" in proc.stderr
+
+
+def test_azure_ci_build_scans_the_whole_tree(world: World, tmp_path: Path) -> None:
+    repo = azure_pr_checkout(world, tmp_path / "s")
+    env = azure_pr_env(world, repo)
+    env["BUILD_REASON"] = "IndividualCI"
+    proc = repo.scan("--ci", env=env)
+    assert proc.returncode == 1
+    files = sorted(Path(n["sourcepath"]).name for n in azure_annotations(proc.stdout))
+    # every file at HEAD: main's later secret too; legacy.py and accepted.py are baselined
+    assert files == ["app.py", "app.py", "later.py", "main_later.py"]
+    assert "every file at HEAD" in proc.stderr
+
+
+# Anywhere else -------------------------------------------------------------------------------
+
+
+def test_elsewhere_ci_needs_since(world: World, tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "full", init=False)
+    git(tmp_path, "clone", "-q", url(world), str(repo.path))
+    proc = repo.scan("--ci", env=plain_env())
+    assert_clean_error(proc)
+    assert "--since" in proc.stderr
+
+
+def test_elsewhere_since_reports_plain_lines(world: World, tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "full", init=False)
+    git(tmp_path, "clone", "-q", "--branch", "feature", url(world), str(repo.path))
+    proc = repo.scan("--ci", "--since", world.before_push, env=plain_env())
+    assert proc.returncode == 1
+    assert "later.py:1  AWS Access Key" in proc.stdout and "(new)" in proc.stdout
+    assert "::" not in proc.stdout and "##vso" not in proc.stdout
+
+
+def test_ci_refuses_a_report_on_stdout(world: World, tmp_path: Path) -> None:
+    repo = github_pr_checkout(world, tmp_path / "ws")
+    proc = repo.scan("--ci", "--format", "sarif", env=github_pr_env(world, repo, tmp_path))
+    assert_clean_error(proc)
+    assert "--output" in proc.stderr
+
+
+# Annotation escaping -------------------------------------------------------------------------
+
+
+ODD_NAME = "odd, 50%: [x];y.py"
+
+
+@pytest.mark.parametrize("platform", ["github", "azure"])
+def test_annotations_escape_paths(tmp_path: Path, platform: str) -> None:
+    repo = Repo(tmp_path / "r")
+    repo.write("README.md", "x\n")
+    repo.add()
+    base = repo.commit()
+    value = fakes.aws_access_key_id()
+    repo.write(ODD_NAME, fakes.aws_line(value))
+    repo.add()
+    repo.commit()
+    if platform == "github":
+        env = plain_env(GITHUB_ACTIONS="true", GITHUB_EVENT_NAME="workflow_dispatch")
+        env["GITHUB_WORKSPACE"] = str(repo.path)
+    else:
+        env = plain_env(TF_BUILD="True", BUILD_REASON="Manual")
+    proc = call_secretsops("scan", "--ci", "--since", base, cwd=repo.path, env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    if platform == "github":
+        (note,) = github_annotations(proc.stdout)
+        assert note["file"] == ODD_NAME
+    else:
+        (note,) = azure_annotations(proc.stdout)
+        assert Path(note["sourcepath"]).name == ODD_NAME
+    assert "AWS Access Key" in note["message"]
+    assert_absent(value, proc.stdout, proc.stderr)
