@@ -42,3 +42,7 @@ class BaselineError(InputError):
 
 class VaultError(SecretsopsError):
     """The key vault refused a request or could not be reached."""
+
+
+class PurgeError(SecretsopsError):
+    """Rewriting history failed (git-filter-repo, a clone or a backup); the original is intact."""
