@@ -189,3 +189,31 @@ def quoted_if_needed(value: str) -> str:
     except yaml.YAMLError:
         pass
     return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A site's value inside a YAML scalar: the span to replace and the scalar around it."""
+
+    site_index: int
+    start: int
+    end: int
+    scalar: Scalar
+
+
+def hits(text: str, roots: list[yaml.Node | None], values: list[str]) -> list[Hit]:
+    """Every offset of each value that lies inside a scalar, in document order per value."""
+    found = list(scalars(roots))
+    out: list[Hit] = []
+    taken: set[tuple[int, int]] = set()
+    for index, value in enumerate(values):
+        at = text.find(value) if value else -1
+        while at != -1:
+            span = (at, at + len(value))
+            for scalar in found:
+                if scalar.start <= span[0] and span[1] <= scalar.end and span not in taken:
+                    taken.add(span)
+                    out.append(Hit(index, span[0], span[1], scalar))
+                    break
+            at = text.find(value, span[1])
+    return out
