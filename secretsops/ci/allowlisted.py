@@ -21,10 +21,10 @@ _GREP = ["-e", "allowlist", "-e", "gitleaks:allow"]
 _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
-def added_lines(root: Path, base: str) -> dict[str, set[int]]:
-    """Line numbers at HEAD that ``base...HEAD`` adds, per path."""
+def added_lines(root: Path, base: str, head: str = "HEAD") -> dict[str, set[int]]:
+    """Line numbers at ``head`` that ``base...head`` adds, per path."""
     out = git.run(
-        ["diff", "--no-color", "--no-ext-diff", "--no-renames", "-U0", f"{base}...HEAD", "--"],
+        ["diff", "--no-color", "--no-ext-diff", "--no-renames", "-U0", f"{base}...{head}", "--"],
         root,
     )
     added: dict[str, set[int]] = {}
@@ -41,17 +41,17 @@ def added_lines(root: Path, base: str) -> dict[str, set[int]]:
     return added
 
 
-def marked_files(root: Path, paths: list[str] | None) -> list[str]:
-    """Tracked files at HEAD that mention an allowlist marker (``git grep``)."""
+def marked_files(root: Path, paths: list[str] | None, head: str = "HEAD") -> list[str]:
+    """Files at ``head`` that mention an allowlist marker (``git grep``)."""
     if paths is not None and not paths:
         return []
     try:
         out = git.run(
-            ["grep", "-l", "-I", "-i", "--full-name", *_GREP, "HEAD", "--", *(paths or [])], root
+            ["grep", "-l", "-I", "-i", "--full-name", *_GREP, head, "--", *(paths or [])], root
         )
     except GitError:  # git grep exits 1 when nothing matches
         return []
-    prefix = "HEAD:"
+    prefix = f"{head}:"
     return [
         line[len(prefix) :] if line.startswith(prefix) else line
         for line in out.decode("utf-8", "surrogateescape").splitlines()
@@ -59,18 +59,22 @@ def marked_files(root: Path, paths: list[str] | None) -> list[str]:
 
 
 def count_allowlisted(
-    root: Path, base: str | None, config: EngineConfig, max_size: int = 1_000_000
+    root: Path,
+    base: str | None,
+    config: EngineConfig,
+    max_size: int = 1_000_000,
+    head: str = "HEAD",
 ) -> int:
-    """Findings suppressed by inline markers: on lines ``base...HEAD`` adds, or (no base) all."""
-    added = added_lines(root, base) if base is not None else None
-    files = marked_files(root, sorted(added) if added is not None else None)
+    """Findings suppressed by inline markers: on lines ``base...head`` adds, or (no base) all."""
+    added = added_lines(root, base, head) if base is not None else None
+    files = marked_files(root, sorted(added) if added is not None else None, head)
     if not files:
         return 0
     count = 0
     with Engine(config) as engine:
         for path in files:
             try:
-                data = git.run(["cat-file", "blob", f"HEAD:{path}"], root)
+                data = git.run(["cat-file", "blob", f"{head}:{path}"], root)
             except GitError:  # a file git cannot show holds nothing to count
                 continue
             if len(data) > max_size:

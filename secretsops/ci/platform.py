@@ -10,6 +10,8 @@ Only documented variables are read (docs/ci.md cites the pages):
   requests) and ``GITHUB_EVENT_PATH``, the webhook payload: ``before`` of a push (forty zeros
   when the push created the branch), ``pull_request.base.sha``, ``merge_group.base_sha``,
   ``repository.default_branch``.
+- pre-commit, running a ``pre-push`` hook, sets ``PRE_COMMIT=1`` and, unless the push holds a
+  root commit, ``PRE_COMMIT_FROM_REF`` and ``PRE_COMMIT_TO_REF``: the commits being pushed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from secretsops.errors import InputError
 
 AZURE = "azure-pipelines"
 GITHUB = "github-actions"
+PRE_COMMIT = "pre-commit"
 LOCAL = "local"
 
 NULL_SHA = "0" * 40
@@ -34,7 +37,8 @@ class Scope:
     """What ``scan --ci`` scans: the commits ``base..HEAD``, or (base None) the working tree.
 
     ``fetch`` is what to fetch from ``origin`` when ``base`` is not in the clone: a branch
-    name (fetched to ``refs/remotes/origin/<name>``) or a commit id.
+    name (fetched to ``refs/remotes/origin/<name>``) or a commit id. ``head`` is the tip of
+    the change: HEAD, except for a pre-push hook (the commit being pushed).
     """
 
     platform: str
@@ -42,10 +46,13 @@ class Scope:
     base: str | None
     fetch: str | None
     reason: str
+    head: str = "HEAD"
 
 
 def detect_platform(env: Mapping[str, str]) -> str:
-    """``azure-pipelines``, ``github-actions`` or ``local``."""
+    """``pre-commit`` (a pre-push hook), ``azure-pipelines``, ``github-actions`` or ``local``."""
+    if env.get("PRE_COMMIT") == "1" and env.get("PRE_COMMIT_REMOTE_NAME"):
+        return PRE_COMMIT
     if env.get("TF_BUILD", "").lower() == "true":
         return AZURE
     if env.get("GITHUB_ACTIONS", "").lower() == "true":
@@ -61,6 +68,14 @@ def branch_name(ref: str) -> str:
 def scope_from_env(env: Mapping[str, str]) -> Scope:
     """The range a CI build should scan, read from its environment (and event payload)."""
     platform = detect_platform(env)
+    if platform == PRE_COMMIT:
+        start, end = env.get("PRE_COMMIT_FROM_REF"), env.get("PRE_COMMIT_TO_REF")
+        remote = env.get("PRE_COMMIT_REMOTE_NAME", "")
+        if start and end:
+            return Scope(PRE_COMMIT, "pre-push", start, None, f"push to {remote}", head=end)
+        return Scope(
+            PRE_COMMIT, "pre-push", None, None, f"push of a whole history to {remote}: every file"
+        )
     if platform == AZURE:
         return _azure_scope(env)
     if platform == GITHUB:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from secretsops import git
 from secretsops.ci.gate import GateResult
-from secretsops.ci.platform import AZURE, GITHUB, LOCAL, Scope, scope_from_env
+from secretsops.ci.platform import AZURE, GITHUB, LOCAL, PRE_COMMIT, Scope, scope_from_env
 from secretsops.ci.shallow import ensure_range
+from secretsops.detect import EngineConfig
 from secretsops.errors import UsageError
 
 DEFAULT_BASELINE = ".secrets.baseline"
@@ -27,6 +28,17 @@ class CiPlan:
     baseline: Path | None
     scope: str
     env: dict[str, str]
+
+    def allowlisted(self, config: EngineConfig, max_size: int) -> int:
+        """How many findings inline allowlist comments suppressed in what is scanned."""
+        from secretsops.ci.allowlisted import count_allowlisted
+
+        base, head = self.since, "HEAD"
+        if self.range is not None:
+            separator = "..." if "..." in self.range else ".."
+            left, _, right = self.range.partition(separator)
+            base, head = left or "HEAD", right or "HEAD"
+        return count_allowlisted(self.root, base, config, max_size, head)
 
 
 def _say(message: str) -> None:
@@ -68,6 +80,9 @@ def plan_ci(
     elif since is not None:
         ensure_range(root, since, None, platform, _say)
         described = f"{since}..HEAD"
+    elif scope.base is not None and scope.head != "HEAD":
+        commit_range = f"{scope.base}..{scope.head}"
+        described = f"{scope.reason}: {scope.base[:12]}..{scope.head[:12]}"
     elif scope.base is not None:
         since = ensure_range(root, scope.base, scope.fetch, platform, _say)
         described = f"{scope.reason}: {_short(scope, since)}..HEAD"
@@ -81,7 +96,9 @@ def plan_ci(
     if baseline is None and (root / DEFAULT_BASELINE).is_file():
         baseline = root / DEFAULT_BASELINE
         _say(f"secretsops: using the committed baseline {DEFAULT_BASELINE}")
-    name = {AZURE: "Azure Pipelines", GITHUB: "GitHub Actions"}.get(platform, "CI")
+    name = {AZURE: "Azure Pipelines", GITHUB: "GitHub Actions", PRE_COMMIT: "pre-push"}.get(
+        platform, "CI"
+    )
     _say(f"secretsops: {name}: scanning {described}")
     return CiPlan(platform, root, since, commit_range, baseline, described, environ)
 
@@ -103,7 +120,7 @@ def ci_output(plan: CiPlan, result: GateResult) -> str:
         if id(f) in failing
     ]
     lines = log_commands(plan.platform, plan.root, items, plan.env)
-    if plan.platform == LOCAL:
+    if plan.platform in (LOCAL, PRE_COMMIT):
         lines = [f"{f.path}:{f.line}  {f.type}  {f.preview}  ({state})" for f, _, state in items]
     lines.append(gate_line(result, plan.scope))
     summary_file = plan.env.get("GITHUB_STEP_SUMMARY")

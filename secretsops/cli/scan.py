@@ -160,9 +160,7 @@ def scan(
     gate = apply_gate(findings, accepted, fail_on, min_confidence)
     findings = gate.new
     if ci_plan is not None:
-        from secretsops.ci.allowlisted import count_allowlisted
-
-        gate.allowlisted = count_allowlisted(ci_plan.root, ci_plan.since, config, limit)
+        gate.allowlisted = ci_plan.allowlisted(config, limit)
         extra = {**extra, "allowlisted": gate.allowlisted, "below_threshold": gate.below}
     report = Report(
         findings=findings,
