@@ -116,11 +116,13 @@ def assign(candidates: Mapping[str, str], overrides: Mapping[str, str]) -> dict[
 
 
 def best_hint(hints: Iterable[tuple[str, NameStyle]]) -> tuple[str, NameStyle] | None:
-    """The hint most locations agree on (ties: the smallest), ignoring empty ones."""
-    counts: dict[tuple[str, NameStyle], int] = {}
+    """A hint for the name most locations agree on (ties: the smallest); empty ones ignored."""
+    by_name: dict[str, list[tuple[str, NameStyle]]] = {}
     for hint, style in hints:
-        if from_hint(hint, style):
-            counts[(hint, style)] = counts.get((hint, style), 0) + 1
-    if not counts:
+        name = from_hint(hint, style)
+        if name:
+            by_name.setdefault(name, []).append((hint, style))
+    if not by_name:
         return None
-    return min(counts, key=lambda hs: (-counts[hs], from_hint(*hs).lower(), hs[0], hs[1].value))
+    name = min(by_name, key=lambda n: (-len(by_name[n]), n.lower(), n))
+    return min(by_name[name], key=lambda hs: (hs[0], hs[1].value))
