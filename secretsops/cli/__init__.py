@@ -61,6 +61,9 @@ app.add_typer(_vault.app, name="vault")
 from secretsops.cli import migrate as _migrate  # noqa: E402
 
 app.add_typer(_migrate.app, name="migrate")
+from secretsops.cli import purge as _purge  # noqa: E402
+
+app.command("purge")(_purge.purge)
 
 
 def main() -> None:

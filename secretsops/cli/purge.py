@@ -1,0 +1,191 @@
+"""``secretsops purge``: remove confirmed secrets from every ref of a repository's history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from secretsops.cli._common import info
+
+if TYPE_CHECKING:
+    from secretsops.purge.targets import Target
+
+SHORT = 8  # values shorter than this are likely to occur in unrelated text too
+
+
+def purge(
+    path: Annotated[Path, typer.Argument(help="The repository whose history to purge.")] = Path(
+        "."
+    ),
+    baseline: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--baseline",
+            "-b",
+            help="Audited baseline: its entries labelled real are purged "
+            "(default: .secrets.baseline in the repository).",
+        ),
+    ] = None,
+    names: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--name",
+            metavar="FINGERPRINT=NAME",
+            help="Key Vault name for a secret's marker (default: from its type and file).",
+        ),
+    ] = None,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write the purged mirror clone (default: REPO-purged.git next to it).",
+        ),
+    ] = None,
+    in_place: Annotated[
+        bool,
+        typer.Option("--in-place", help="Rewrite PATH itself; it must be a fresh clone."),
+    ] = False,
+    bundle: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--bundle", help="Backup of all refs (default: next to the repository)."),
+    ] = None,
+    report: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--report", help="Where to write the report (default: next to the result)."),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", help="Verification scan: worker processes (0: one per core)."),
+    ] = 0,
+) -> None:
+    """Rewrite history so that no ref holds a confirmed secret; verify; print the next steps.
+
+    Exit 0: purged and verified; 1: a purged value is still present (listed); 2: bad input.
+    """
+    import os
+    import signal
+
+    previous: Any = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        code = _purge(
+            path,
+            baseline=baseline,
+            names=list(names or []),
+            output=output,
+            in_place=in_place,
+            bundle=bundle,
+            report=report,
+            yes=yes,
+            jobs=jobs or (os.cpu_count() or 1),
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    raise typer.Exit(code)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM ends the run like Ctrl-C: cleanup blocks (the replacement file) still run."""
+    raise KeyboardInterrupt
+
+
+def _stamp() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _purge(
+    path: Path,
+    *,
+    baseline: Path | None,
+    names: list[str],
+    output: Path | None,
+    in_place: bool,
+    bundle: Path | None,
+    report: Path | None,
+    yes: bool,
+    jobs: int,
+) -> int:
+    from secretsops import baseline as baseline_mod
+    from secretsops import git
+    from secretsops.baseline import write_atomic
+    from secretsops.errors import UsageError
+    from secretsops.history_scan import shallow_error
+    from secretsops.purge import report as report_mod
+    from secretsops.purge import rewrite, targets, verify
+
+    if not path.exists():
+        raise UsageError(f"path not found: {path}")
+    if in_place and output is not None:
+        raise UsageError("--in-place and --output exclude each other")
+    root = git.repository_root(path.resolve()).resolve()
+    shallow = git.shallow_commits(root)
+    if shallow:
+        raise shallow_error(root, shallow)
+    stem = root.name.removesuffix(".git") if root.name != ".git" else root.parent.name
+    parent = root.parent if root.name != ".git" else root.parent.parent
+    stamp = _stamp()
+    source_baseline = baseline if baseline is not None else root / ".secrets.baseline"
+    data = baseline_mod.load(source_baseline)
+    chosen = targets.from_baseline(data, root, targets.parse_names(names), jobs=jobs)
+    result = root if in_place else (output or parent / f"{stem}-purged.git").resolve()
+    if not in_place and result.exists():
+        raise UsageError(f"{result} exists: remove it or choose another --output")
+    backup = (bundle or parent / f"{stem}-backup-{stamp}.bundle").resolve()
+    report_path = (report or parent / f"{stem}-purge-{stamp}.md").resolve()
+
+    _summary(chosen, root, result, backup, in_place)
+    if not yes and not _confirmed(in_place):
+        raise UsageError("not confirmed: nothing was changed (pass --yes to run unattended)")
+
+    refs = rewrite.backup_bundle(root, backup)
+    info(f"backup: {backup} ({refs} refs)")
+    with rewrite.replacement_file(chosen) as replacements:
+        if in_place:
+            rewrite.rewrite_in_place(root, replacements)
+        else:
+            rewrite.rewrite_mirror(root, result, replacements)
+    info(f"rewritten: {result}; verifying every ref and every object ...")
+    checked = verify.verify(result, chosen, jobs)
+    outcome = report_mod.Outcome(
+        source=root,
+        result=result,
+        in_place=in_place,
+        bundle=backup,
+        refs=refs,
+        targets=chosen,
+        verification=checked,
+        remote_url=report_mod.remote_url(root),
+    )
+    text = report_mod.render(outcome)
+    write_atomic(report_path, text)
+    typer.echo(text)
+    info(f"report: {report_path}")
+    if not checked.ok:
+        info(
+            f"secretsops: verification failed: {len(checked.remaining)} place(s) still hold a "
+            "purged secret (listed above); do not push"
+        )
+        return 1
+    return 0
+
+
+def _summary(chosen: list[Target], root: Path, result: Path, backup: Path, in_place: bool) -> None:
+    info(f"purge {len(chosen)} confirmed secret(s) from every ref of {root}:")
+    for t in chosen:
+        short = "  (short: every occurrence anywhere is replaced)" if len(t.secret) < SHORT else ""
+        info(f"  {t.marker}  {', '.join(t.types)}  {t.fingerprint}  {', '.join(t.paths)}{short}")
+    where = "in place (history rewritten, irreversibly)" if in_place else f"into {result}"
+    info(f"rewrite {where}; backup bundle {backup}")
+
+
+def _confirmed(in_place: bool) -> bool:
+    question = "Rewrite history now?"
+    try:
+        return bool(typer.confirm(question, default=False, err=True))
+    except typer.Abort:
+        return False

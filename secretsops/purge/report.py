@@ -1,0 +1,150 @@
+"""The purge report: what was rewritten, what the checks found, and the next steps.
+
+Names, fingerprints, paths and commits only: never a value.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from secretsops import git
+from secretsops.errors import GitError
+from secretsops.purge.targets import Target
+from secretsops.purge.verify import Verification
+
+PLACEHOLDER_URL = "<remote-url>"
+
+
+@dataclass
+class Outcome:
+    source: Path
+    result: Path
+    in_place: bool
+    bundle: Path
+    refs: int
+    targets: list[Target]
+    verification: Verification
+    remote_url: str | None
+
+
+def remote_url(repo: Path) -> str | None:
+    """``remote.origin.url`` of the user's repository, if it has one."""
+    try:
+        return git.run(["config", "--get", "remote.origin.url"], repo).decode().strip() or None
+    except GitError:
+        return None
+
+
+def _refs(repo: Path) -> dict[str, str]:
+    out = git.run(["for-each-ref", "--format=%(refname) %(objectname)"], repo).decode()
+    return dict(line.split(" ", 1) for line in out.splitlines() if line)
+
+
+def push_commands(repo: Path, url: str | None) -> list[str]:
+    """One force-push per ref of the rewritten repository; comments where a choice is due."""
+    refs = _refs(repo)
+    dest = shlex.quote(url) if url else PLACEHOLDER_URL
+    base = f"git -C {shlex.quote(str(repo))} push --force {dest}"
+    lines: list[str] = []
+    notes: list[str] = []
+    for ref, oid in sorted(refs.items()):
+        if ref.startswith(("refs/heads/", "refs/tags/", "refs/notes/")):
+            lines.append(f"{base} {ref}:{ref}")
+        elif ref.startswith("refs/remotes/origin/"):
+            branch = ref.removeprefix("refs/remotes/origin/")
+            if branch == "HEAD":
+                continue
+            local = refs.get(f"refs/heads/{branch}")
+            if local is None:
+                lines.append(f"{base} {ref}:refs/heads/{branch}")
+            elif local != oid:
+                notes.append(
+                    f"# {branch}: your local branch and origin/{branch} differ; the line above "
+                    f"pushes your local one. To keep the server's instead: "
+                    f"{base} {ref}:refs/heads/{branch}"
+                )
+        elif ref.startswith("refs/remotes/"):
+            remote = ref.split("/")[2]
+            notes.append(
+                f"# {ref}: a copy of remote '{remote}'; rewrite it there too if you own it"
+            )
+        elif ref == "refs/stash":
+            notes.append("# refs/stash: a local stash, rewritten here; it is not pushed")
+        elif ref.startswith(("refs/pull/", "refs/merge-requests/")):
+            notes.append(f"# {ref}: managed by the server, cannot be pushed (see below)")
+        else:
+            lines.append(f"{base} {ref}:{ref}")
+    return lines + notes
+
+
+def render(outcome: Outcome) -> str:
+    """The report, in Markdown."""
+    v = outcome.verification
+    status = "PASSED" if v.ok else "FAILED"
+    lines = [
+        "# secretsops purge report",
+        "",
+        f"- Repository: `{outcome.source}`",
+        f"- Rewritten {'in place' if outcome.in_place else 'copy'}: `{outcome.result}`",
+        f"- Backup of all {outcome.refs} refs before the rewrite: `{outcome.bundle}`",
+        f"  (restore: `git clone --mirror {shlex.quote(str(outcome.bundle))} restored.git`)",
+        f"- Secrets purged: {len(outcome.targets)}, each replaced by `***REMOVED:<name>***`",
+        f"- Verification: **{status}**: history rescan of {v.commits} commits for the purged "
+        f"fingerprints, and {v.objects} objects read with `git cat-file --batch-all-objects`",
+        "",
+    ]
+    if not v.ok:
+        lines += [
+            "## Still present (do not push)",
+            "",
+            *(f"- `{r.name}` ({r.fingerprint}): {r.where} [{r.check}]" for r in v.remaining),
+            "",
+            "A value in a binary file, or in another encoding, is not replaced by "
+            "git-filter-repo; remove the file from history (`git filter-repo --path FILE "
+            "--invert-paths` on the rewritten copy) and run `secretsops purge` again.",
+            "",
+        ]
+    lines += [
+        "## 1. Force-push every ref",
+        "",
+        "Every commit that held a secret, and every commit after it, has a new id. Push each "
+        "ref over the server's (branch protection must allow force pushes for the time):",
+        "",
+        "```bash",
+        *push_commands(outcome.result, outcome.remote_url),
+        "```",
+        "",
+        "## 2. Everyone with a clone",
+        "",
+        "- Collaborators must re-clone (`git clone URL`), not pull: a pull merges the old "
+        "history, secrets included, back in. Branches with unpushed work are rebased onto "
+        "the new history (`git rebase --onto NEW_BASE OLD_BASE BRANCH`), never merged.",
+        "- Delete old clones, forks you control, and CI caches of the repository.",
+        "",
+        "## 3. Copies this cannot reach",
+        "",
+        "- Pull-request refs (`refs/pull/*` on GitHub, `refs/pull/*/merge` on Azure DevOps) "
+        "are read-only and keep the old commits: close or delete those pull requests; on "
+        "GitHub ask support to remove cached views and run garbage collection.",
+        "- Forks on the server keep their own copy of the old history.",
+        "- Anyone who fetched before the push has the values: the secrets are exposed "
+        "whatever the history says now.",
+        "",
+        "## 4. Rotate these secrets",
+        "",
+        "Purging history does not make a leaked credential safe. Rotate each one at its "
+        "issuer, then update the Key Vault secret the marker names:",
+        "",
+        "| Key Vault name | type | fingerprint | files | introduced in |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for t in outcome.targets:
+        commits = ", ".join(c[:12] for c in t.commits) or "(working tree)"
+        lines.append(
+            f"| `{t.name}` | {', '.join(t.types)} | `{t.fingerprint}` | "
+            f"{', '.join(t.paths)} | {commits} |"
+        )
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""Rewriting history with git-filter-repo: the backup, the mirror clone, the replacement file.
+
+The default works on a fresh mirror clone (``git clone --mirror --no-local``: only reachable
+objects, every ref) built in a hidden folder next to the target and renamed into place only
+when git-filter-repo has finished, so a run that fails or is killed leaves no half-rewritten
+copy under the target's name, and never writes to the user's repository. ``--in-place``
+rewrites the given repository itself and is left to git-filter-repo's own fresh-clone check.
+
+git-filter-repo runs with ``--partial`` so every ref keeps its name (remote-tracking refs are
+not folded into branches), with ``--replace-refs delete-no-add`` so no replace ref keeps old
+commits reachable, and then reflogs are expired and unreachable objects pruned here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from secretsops import git
+from secretsops.errors import GitError, PurgeError, UsageError
+from secretsops.purge.targets import Target
+
+_KIND = r"(?:RSA |DSA |EC |OPENSSH |ENCRYPTED |PGP |SSH2 ENCRYPTED )?PRIVATE KEY(?: BLOCK)?"
+
+
+def _escaped(value: bytes) -> bytes:
+    """A regular expression matching exactly ``value``, on one line (every byte escaped)."""
+    return b"".join(
+        bytes([c]) if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else b"\\x%02x" % c
+        for c in value
+    )
+
+
+def encodings(value: str) -> list[bytes]:
+    """The byte forms a value takes in blobs: UTF-8, and Latin-1 where that differs."""
+    forms = [value.encode("utf-8")]
+    with contextlib.suppress(UnicodeEncodeError):
+        latin = value.encode("latin-1")
+        if latin not in forms:
+            forms.append(latin)
+    return forms
+
+
+def replacement_lines(targets: Sequence[Target]) -> list[bytes]:
+    """git-filter-repo ``--replace-text`` lines: longest values first, so a value that holds a
+    shorter one is replaced whole; a private key's whole armoured block, not only the armour
+    line detect-secrets reports."""
+    lines: list[bytes] = []
+    for target in sorted(targets, key=lambda t: (-len(t.secret), t.fingerprint)):
+        marker = target.marker.encode("ascii")
+        if target.is_private_key:
+            lines.extend(_private_key_lines(target.secret, marker))
+        for form in encodings(target.secret):
+            if b"\n" in form or b"\r" in form:
+                lines.append(b"regex:" + _escaped(form) + b"==>" + marker)
+            else:
+                lines.append(b"literal:" + form + b"==>" + marker)
+    return lines
+
+
+def _private_key_lines(armour: str, marker: bytes) -> list[bytes]:
+    match = re.fullmatch("BEGIN (" + _KIND + ")", armour)
+    if match is not None:
+        kind = _escaped(match.group(1).encode("ascii"))
+        return [
+            b"regex:(?s)-----BEGIN " + kind + b"-----.*?-----END " + kind + b"-----==>" + marker
+        ]
+    if armour.startswith("PuTTY-User-Key-File-"):
+        return [
+            b"regex:(?s)"
+            + _escaped(armour.encode())
+            + b":.*?Private-MAC: *[0-9A-Fa-f]+==>"
+            + marker
+        ]
+    return []
+
+
+@contextlib.contextmanager
+def replacement_file(targets: Sequence[Target]) -> Iterator[Path]:
+    """The replacement list, owner-only (0600) in a private (0700) temporary folder.
+
+    It holds the values git-filter-repo must find, so it lives only while the rewrite runs:
+    the file and its folder are deleted when the block ends, whatever ends it.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="secretsops-purge-"))
+    path = folder / "replacements.txt"
+    try:
+        os.chmod(folder, 0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            for line in replacement_lines(targets):
+                handle.write(line + b"\n")
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def backup_bundle(source: Path, bundle: Path) -> int:
+    """``git bundle create --all`` of ``source``, verified; the number of refs it holds."""
+    if bundle.exists():
+        raise UsageError(f"{bundle} exists: choose another --bundle file")
+    refs = git.run(["for-each-ref", "--format=%(refname)"], source).decode().split()
+    if not refs:
+        raise UsageError(f"{source} has no refs: nothing to purge")
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    partial = bundle.with_name(f".{bundle.name}.partial")
+    try:
+        git.run(["bundle", "create", "--quiet", str(partial), "--all"], source)
+        git.run(["bundle", "verify", "--quiet", str(partial)], source)
+        os.replace(partial, bundle)
+    except GitError as exc:
+        raise PurgeError(f"cannot write the backup bundle {bundle}: {exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    return len(refs)
+
+
+def staging_folder(target: Path) -> Path:
+    """A hidden folder next to ``target`` to build the rewritten copy in."""
+    if target.exists():
+        raise UsageError(f"{target} exists: remove it or choose another --output")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+
+
+def mirror_clone(source: Path, folder: Path) -> None:
+    """A fresh bare mirror of ``source`` in ``folder``, detached from ``source``.
+
+    ``--no-local`` copies only reachable objects, through git's transport, as a clone from
+    a server would; the ``origin`` remote is removed so no push can reach the original.
+    """
+    try:
+        git.run(["clone", "--quiet", "--mirror", "--no-local", str(source), str(folder)], source)
+        git.run(["config", "--remove-section", "remote.origin"], folder)
+    except GitError as exc:
+        raise PurgeError(f"cannot make a mirror clone of {source}: {exc}") from exc
+
+
+def filter_repo(repo: Path, replacements: Path, *, force: bool) -> None:
+    """Run git-filter-repo on ``repo``: every blob and message, every ref, names kept."""
+    args = [
+        sys.executable,
+        "-m",
+        "git_filter_repo",
+        "--replace-text",
+        str(replacements),
+        "--replace-message",
+        str(replacements),
+        "--partial",
+        "--replace-refs",
+        "delete-no-add",
+        "--quiet",
+    ]
+    if force:
+        args.append("--force")
+    proc = subprocess.run(
+        args, cwd=repo, env=git.git_env(), capture_output=True, check=False, text=True
+    )
+    if proc.returncode != 0:
+        raise PurgeError(f"git-filter-repo failed on {repo}: {_reason(proc.stdout + proc.stderr)}")
+
+
+def _reason(output: str) -> str:
+    """The line of git-filter-repo's output that says why it stopped."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("(") and line.endswith(")"):
+            return f"not a fresh clone {line}"
+    for line in lines:
+        if line.startswith(("Error", "fatal", "Aborting")):
+            return line
+    return lines[-1] if lines else "no output"
+
+
+def prune(repo: Path) -> None:
+    """Expire every reflog and drop unreachable objects: old versions must not linger."""
+    try:
+        git.run(["reflog", "expire", "--expire=now", "--all"], repo)
+        git.run(["gc", "--quiet", "--prune=now"], repo)
+    except GitError as exc:
+        raise PurgeError(f"cannot prune old objects in {repo}: {exc}") from exc
+
+
+def rewrite_mirror(source: Path, target: Path, replacements: Path) -> None:
+    """Build the purged mirror of ``source`` at ``target`` (absent until it is complete)."""
+    folder = staging_folder(target)
+    try:
+        mirror_clone(source, folder)
+        filter_repo(folder, replacements, force=True)
+        prune(folder)
+        os.replace(folder, target)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def rewrite_in_place(repo: Path, replacements: Path) -> None:
+    """Rewrite ``repo`` itself; git-filter-repo refuses unless it is a fresh clone."""
+    try:
+        filter_repo(repo, replacements, force=False)
+    except PurgeError as exc:
+        if "not a fresh clone" not in str(exc):
+            raise
+        raise UsageError(
+            f"--in-place needs a fresh clone (git clone --no-local, or --mirror): {exc}; "
+            "without --in-place, purge works on a new mirror clone"
+        ) from None
+    prune(repo)

@@ -1,0 +1,230 @@
+"""What to purge: the confirmed secrets of an audited baseline, with their values recovered.
+
+A baseline holds hashes, never values. Each confirmed entry (``is_secret: true``) is recovered
+the way ``audit`` recovers it: a history entry from the file as the commit that introduced it
+wrote it, another from the file on disk. Entries that cannot be recovered that way (the file
+changed since) are looked for in a full history scan. Entries are matched by type and
+detect-secrets' hash, values are grouped by fingerprint: one target per distinct value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from secretsops import fingerprint as fp
+from secretsops.baseline import Baseline, Entry
+from secretsops.errors import InputError, UsageError
+
+if TYPE_CHECKING:
+    from secretsops.detect import EngineConfig
+    from secretsops.finding import Finding
+
+MAX_NAME = 127
+_VALID_NAME = re.compile(r"[0-9A-Za-z-]{1,127}")
+PRIVATE_KEY_TYPE = "Private Key"
+
+
+@dataclass
+class Target:
+    """One secret value to remove from history, and the Key Vault name its marker names."""
+
+    fingerprint: str
+    name: str
+    types: list[str]
+    paths: list[str]
+    commits: list[str]
+    secret: str = field(repr=False)
+
+    @property
+    def marker(self) -> str:
+        return f"***REMOVED:{self.name}***"
+
+    @property
+    def is_private_key(self) -> bool:
+        return PRIVATE_KEY_TYPE in self.types
+
+
+def is_valid_name(name: str) -> bool:
+    """A Key Vault secret name: 1-127 characters of letters, digits and dashes."""
+    return _VALID_NAME.fullmatch(name) is not None
+
+
+def plain_name(text: str) -> str:
+    """``Secret Keyword`` -> ``secret-keyword``; ``app.settings`` -> ``app-settings``."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", text.strip())
+    words = re.sub(r"[^0-9A-Za-z]+", "-", words).lower()
+    return re.sub(r"-{2,}", "-", words).strip("-")[:MAX_NAME].strip("-")
+
+
+def parse_names(pairs: Iterable[str]) -> dict[str, str]:
+    """``--name FINGERPRINT=NAME`` options -> {identifier: name}; UsageError when malformed."""
+    out: dict[str, str] = {}
+    for text in pairs:
+        ident, sep, name = text.partition("=")
+        ident, name = ident.strip(), name.strip()
+        if not sep or not ident or not name:
+            raise UsageError(f"--name {text!r}: use FINGERPRINT=NAME")
+        if len(ident) < 8:
+            raise UsageError(f"--name {text!r}: give at least 8 characters of the fingerprint")
+        if not is_valid_name(name):
+            raise UsageError(
+                f"--name {text!r}: a Key Vault secret name is 1-127 letters, digits and dashes"
+            )
+        out[ident] = name
+    return out
+
+
+@dataclass
+class _Found:
+    entry: Entry
+    secret: str = field(repr=False)
+    commit: str | None
+
+
+def confirmed(baseline: Baseline) -> list[Entry]:
+    """Entries a person labelled real (``secretsops audit``)."""
+    return [e for e in baseline.entries if e.is_secret is True]
+
+
+def from_baseline(
+    baseline: Baseline,
+    root: Path,
+    names: Mapping[str, str] | None = None,
+    *,
+    jobs: int = 1,
+) -> list[Target]:
+    """The confirmed entries of ``baseline`` as targets, values recovered from ``root``.
+
+    UsageError when nothing is confirmed; InputError (naming entries, never values) when a
+    confirmed entry's value is nowhere in the repository's history or files.
+    """
+    from secretsops import audit
+    from secretsops.detect import Engine, config_from_baseline
+
+    wanted = confirmed(baseline)
+    if not wanted:
+        raise UsageError(
+            "no entry of the baseline is labelled real: run `secretsops audit` first "
+            "(only confirmed secrets are purged)"
+        )
+    subset = Baseline(entries=wanted, plugins_used=baseline.plugins_used)
+    config = config_from_baseline(baseline.plugins_used, baseline.filters_used)
+    found: list[_Found] = []
+    missing: list[Entry] = []
+    with Engine(config) as engine:
+        for r in audit.recover(subset, root, engine):
+            if r.secret is None:
+                missing.append(r.entry)
+            else:
+                found.append(_Found(r.entry, r.secret, audit.commit_of(r.entry)))
+    if missing:
+        found.extend(_from_history(missing, root, config, jobs))
+    return _grouped(found, names or {})
+
+
+def _from_history(
+    entries: list[Entry], root: Path, config: EngineConfig, jobs: int
+) -> list[_Found]:
+    """Values of entries the quick recovery missed, from a full history scan (no cache)."""
+    from secretsops import git
+    from secretsops.history_scan import HistoryOptions, scan_history
+
+    findings: list[Finding] = []
+    if git.ref_tips(root):
+        findings, _, _, _ = scan_history(
+            HistoryOptions(root=root, jobs=jobs, use_cache=False, max_size=10_000_000), config
+        )
+    by_place: dict[tuple[str, str, str], tuple[str, str | None]] = {}
+    by_value: dict[tuple[str, str], tuple[str, str | None]] = {}
+    for f in findings:
+        if not f.secret:
+            continue
+        by_place.setdefault((f.path, f.type, f.baseline_hash), (f.secret, f.commit))
+        by_value.setdefault((f.type, f.baseline_hash), (f.secret, f.commit))
+    out: list[_Found] = []
+    lost: list[Entry] = []
+    for entry in entries:
+        hit = by_place.get(entry.identity) or by_value.get((entry.type, entry.hashed_secret))
+        if hit is None:
+            lost.append(entry)
+        else:
+            out.append(_Found(entry, hit[0], hit[1]))
+    if lost:
+        shown = ", ".join(f"{e.filename} ({e.type}, sha1 {e.hashed_secret[:12]})" for e in lost[:3])
+        more = f" and {len(lost) - 3} more" if len(lost) > 3 else ""
+        raise InputError(
+            f"cannot recover the value of {len(lost)} confirmed entr"
+            f"{'y' if len(lost) == 1 else 'ies'} from the history of {root}: {shown}{more}"
+        )
+    return out
+
+
+def _grouped(found: list[_Found], names: Mapping[str, str]) -> list[Target]:
+    by_fp: dict[str, list[_Found]] = {}
+    for item in found:
+        by_fp.setdefault(fp.fingerprint(item.secret), []).append(item)
+    used: dict[str, str] = {}
+    targets: list[Target] = []
+    ordered = sorted(
+        by_fp.items(), key=lambda kv: min((f.entry.filename, f.entry.type) for f in kv[1])
+    )
+    for fingerprint, items in ordered:
+        items.sort(key=lambda f: (f.entry.filename, f.entry.line_number, f.entry.type))
+        first = items[0].entry
+        name = _override(names, fingerprint, [f.entry for f in items])
+        if name is None:
+            name = _unique(_derived(first), used, fingerprint)
+        elif name.lower() in used and used[name.lower()] != fingerprint:
+            raise UsageError(f"--name gives {name!r} to two different secrets")
+        used[name.lower()] = fingerprint
+        targets.append(
+            Target(
+                fingerprint=fingerprint,
+                name=name,
+                types=sorted({f.entry.type for f in items}),
+                paths=sorted({f.entry.filename for f in items}),
+                commits=sorted({f.commit for f in items if f.commit}),
+                secret=items[0].secret,
+            )
+        )
+    unknown = [
+        ident for ident in names if not any(_names_target(ident, t.fingerprint) for t in targets)
+    ]
+    unknown = [i for i in unknown if not any(_matches_entry(i, f.entry) for f in found)]
+    if unknown:
+        raise UsageError(f"--name {unknown[0]!r}: no confirmed secret has this fingerprint")
+    return targets
+
+
+def _names_target(ident: str, fingerprint: str) -> bool:
+    return fingerprint.startswith(ident)
+
+
+def _matches_entry(ident: str, entry: Entry) -> bool:
+    return entry.hashed_secret.startswith(ident)
+
+
+def _override(names: Mapping[str, str], fingerprint: str, entries: list[Entry]) -> str | None:
+    for ident, name in names.items():
+        if _names_target(ident, fingerprint) or any(_matches_entry(ident, e) for e in entries):
+            return name
+    return None
+
+
+def _derived(entry: Entry) -> str:
+    """A name from the finding's type and file: ``secret-keyword-settings``."""
+    stem = entry.filename.rsplit("/", 1)[-1].split(".", 1)[0]
+    return plain_name(f"{entry.type} {stem}") or plain_name(entry.type) or "secret"
+
+
+def _unique(base: str, used: Mapping[str, str], fingerprint: str) -> str:
+    name, number = base, 1
+    while name.lower() in used and used[name.lower()] != fingerprint:
+        number += 1
+        suffix = f"-{number}"
+        name = base[: MAX_NAME - len(suffix)] + suffix
+    return name
