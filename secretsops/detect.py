@@ -16,7 +16,7 @@ import io
 import pkgutil
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
@@ -82,6 +82,8 @@ class RawSecret:
     secret: str = field(repr=False)
     line_text: str = field(repr=False)
     confidence: Confidence
+    column: int | None = None  # 1-based, where the value starts (structural findings)
+    structural_path: str | None = None  # e.g. ``variables.sqlAdminPassword`` (pipelines)
 
 
 @dataclass(frozen=True)
@@ -420,7 +422,10 @@ class Engine:
         self._plugins: list[Any] = []
         self._confidence: dict[str, Confidence] = {}
         self._prefilter: Prefilter | None = None
+        self._structural: Any = None
         self.use_prefilter = True
+        #: path -> the parser's reason, for pipeline files whose structure could not be read.
+        self.structure_errors: dict[str, str] = {}
 
     def __enter__(self) -> Engine:
         from detect_secrets import settings as ds_settings
@@ -430,9 +435,12 @@ class Engine:
         self._context = ds_settings.transient_settings(_settings_config(self.config))
         settings = self._context.__enter__()
         settings.disable_filters(_INVALID_FILE_FILTER)
-        self._plugins = list(ds_settings.get_plugins())
+        every = list(ds_settings.get_plugins())
+        # Structural detectors (pipeline variables) run on whole files, not line by line.
+        self._plugins = [p for p in every if not getattr(p, "structural", False)]
+        self._structural = next((p for p in every if getattr(p, "structural", False)), None)
         self._prefilter = Prefilter(self._plugins)
-        for plugin in self._plugins:
+        for plugin in every:
             declared = getattr(plugin, "confidence", None)
             name = type(plugin).__name__
             self._confidence[plugin.secret_type] = (
@@ -462,7 +470,10 @@ class Engine:
     @property
     def plugin_types(self) -> dict[str, str]:
         """Plugin class name -> secret type, for every active plugin."""
-        return {type(p).__name__: p.secret_type for p in self._plugins}
+        types = {type(p).__name__: p.secret_type for p in self._plugins}
+        if self._structural is not None:
+            types[type(self._structural).__name__] = self._structural.secret_type
+        return types
 
     def confidence_of(self, plugin: Any, secret: str) -> Confidence:
         check = getattr(plugin, "confidence_for", None)
@@ -487,7 +498,76 @@ class Engine:
             found = list(self._scan_lines(path, list(enumerate(lines, start=1))))
             if found:
                 break
-        return found
+        return self.with_structure(path, text, found)
+
+    # Pipeline definitions (secretsops.pipelines): parsed whole, merged with the line results.
+
+    def pipeline_kind(self, path: str, text: str) -> str | None:
+        """The pipeline format of the file, when the structural detector is enabled."""
+        if self._structural is None:
+            return None
+        from secretsops.pipelines.structure import kind_of
+
+        return kind_of(path, text)
+
+    def with_structure(self, path: str, text: str, found: list[RawSecret]) -> list[RawSecret]:
+        """``found`` (the line results of the whole file) merged with its structural findings.
+
+        A structural finding and a line finding of the same value (or one holding the other) on
+        the same line are one finding: it keeps the line detector's type (so baselines written
+        before pipelines were parsed keep matching, and a GitHub token stays a GitHub token) and
+        carries the structural path and column. Every line finding inside a scalar value of the
+        file carries them too.
+        """
+        kind = self.pipeline_kind(path, text)
+        if kind is None:
+            return found
+        from secretsops.pipelines.structure import scan_structure
+
+        result = scan_structure(path, text, kind)
+        if result is None:
+            return found
+        if result.error is not None:
+            self.structure_errors[path] = result.error
+            return found
+        return _merged(self, path, text, found, result)
+
+    def structural_secret(self, hit: Any) -> RawSecret:
+        """A RawSecret of the structural detector for a ``StructuralHit``."""
+        plugin = self._structural
+        return RawSecret(
+            type=plugin.secret_type,
+            plugin=type(plugin).__name__,
+            line=hit.line,
+            secret=hit.secret,
+            line_text=hit.line_text,
+            confidence=self.confidence_of(plugin, hit.secret),
+            column=hit.column,
+            structural_path=hit.path,
+        )
+
+    def kept(self, path: str, lines: list[str], number: int, line: str, secret: str) -> bool:
+        """Whether detect-secrets' line and secret filters (allowlist pragmas, baseline
+        exclusions, the precision filters) let a structural finding through."""
+        from detect_secrets.core.scan import _is_filtered_out
+        from detect_secrets.util.code_snippet import get_code_snippet
+
+        snippet = get_code_snippet(lines=lines, line_number=number)
+        if _is_filtered_out(
+            required_filter_parameters=["line"], filename=path, line=line, context=snippet
+        ):
+            return False
+        for required in (["secret"], ["context"]):
+            if _is_filtered_out(
+                required_filter_parameters=required,
+                filename=path,
+                secret=secret,
+                plugin=self._structural,
+                line=line,
+                context=snippet,
+            ):
+                return False
+        return True
 
     def scan_lines(self, path: str, lines: Sequence[tuple[int, str]]) -> list[RawSecret]:
         """Scan given (line number, line) pairs of ``path``, e.g. the lines a commit adds."""
@@ -603,6 +683,43 @@ class Engine:
                         line_text=line,
                         confidence=self.confidence_of(plugin, value),
                     )
+
+
+def _merged(
+    engine: Engine, path: str, text: str, found: list[RawSecret], result: Any
+) -> list[RawSecret]:
+    by_line: dict[int, list[Any]] = {}
+    for hit in result.hits:
+        by_line.setdefault(hit.line, []).append(hit)
+    used: set[int] = set()
+    out: list[RawSecret] = []
+    for raw in found:
+        match = next(
+            (
+                h
+                for h in by_line.get(raw.line, [])
+                if h.secret in raw.secret or raw.secret in h.secret
+            ),
+            None,
+        )
+        if match is None:
+            place = result.locate(raw.line, raw.secret)
+            if place is not None:
+                raw = replace(raw, column=place[0], structural_path=place[1])
+            out.append(raw)
+            continue
+        used.add(id(match))
+        place = result.locate(raw.line, raw.secret) or (match.column, match.path)
+        out.append(replace(raw, column=place[0], structural_path=match.path))
+    lines = text.splitlines()
+    for hit in result.hits:
+        if id(hit) in used or not engine.kept(path, lines, hit.line, hit.line_text, hit.secret):
+            continue
+        out.append(engine.structural_secret(hit))
+    unique: dict[tuple[str, int, str], RawSecret] = {}
+    for raw in out:
+        unique.setdefault((raw.type, raw.line, raw.secret), raw)
+    return sorted(unique.values(), key=lambda r: (r.line, r.column or 0))
 
 
 def builtin_baseline_filters(

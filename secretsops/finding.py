@@ -66,6 +66,8 @@ class ScanStats:
     skipped_paths: list[str] = field(default_factory=list)
     unreadable_paths: list[str] = field(default_factory=list)
     scanned_paths: list[str] = field(default_factory=list)
+    # pipeline files whose YAML/JSON did not parse -> the parser's reason (lines still scanned)
+    unparsed: dict[str, str] = field(default_factory=dict)
 
     @property
     def skipped(self) -> int:

@@ -42,6 +42,8 @@ def findings_from_raw(
             baseline_hash=fp.baseline_hash(hit.secret),
             secret=hit.secret,
             plugin=hit.plugin,
+            column=hit.column,
+            structural_path=hit.structural_path,
             commit=item.commit if item else None,
             author=item.author if item else None,
             date=item.date if item else None,
@@ -86,6 +88,9 @@ def scan_items(
         stats.files_scanned += 1
         stats.lines_scanned += text.count("\n") + (0 if text.endswith("\n") or not text else 1)
         findings.extend(findings_from_raw(item.path, engine.scan_text(item.path, text), item))
+        reason = engine.structure_errors.pop(item.path, None)
+        if reason is not None:
+            stats.unparsed[item.path] = reason
     findings.sort(key=lambda f: f.sort_key)
     return findings, stats
 

@@ -282,6 +282,9 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
     y.plain(
         "    displayName: Build\n  - task: AzureCLI@2\n    inputs:\n      azureSubscription: prod"
     )
+    # A list-form variable: the value's own line names no credential (structure-aware only).
+    y.plain("stages:\n  - stage: deploy\n    variables:\n      - name: sqlAdminPassword")
+    y.add("        value: " + d.password(), "Pipeline Variable Secret")
 
     # ---------------------------------------------------------------- GitHub workflow (negatives)
     w = doc(".github/workflows/ci.yml")

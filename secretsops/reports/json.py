@@ -52,6 +52,16 @@ def render_json(report: Report) -> str:
             "skipped_binary": stats.skipped_binary,
             "skipped_too_large": stats.skipped_too_large,
             "skipped_unreadable": stats.skipped_unreadable,
+            **(
+                {
+                    "skipped_malformed": [
+                        {"path": path, "reason": reason}
+                        for path, reason in sorted(stats.unparsed.items())
+                    ]
+                }
+                if stats.unparsed
+                else {}
+            ),
             **report.extra,
         },
     }

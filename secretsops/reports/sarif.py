@@ -59,12 +59,19 @@ def _result(f: Finding, index: int) -> dict[str, Any]:
             "region": region,
         }
     }
+    if f.structural_path is not None:
+        # Where in the document's structure the value sits (pipeline definitions).
+        location["logicalLocations"] = [{"fullyQualifiedName": f.structural_path, "kind": "member"}]
     message = f"{f.type} ({f.confidence.value} confidence): {f.preview}"
+    if f.structural_path is not None:
+        message += f" at {f.structural_path}"
     if f.commit:
         message += f", introduced in commit {f.commit[:12]}"
     properties: dict[str, Any] = {"confidence": f.confidence.value, "fingerprint": f.fingerprint}
     if f.commit:
         properties.update({"commit": f.commit, "author": f.author, "date": f.date})
+    if f.structural_path is not None:
+        properties["structural_path"] = f.structural_path
     return {
         "ruleId": rule_id(f.type),
         "ruleIndex": index,

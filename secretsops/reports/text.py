@@ -28,6 +28,9 @@ def summary_line(report: Report) -> str:
         parts.append(f"{stats.skipped_too_large} over size limit skipped")
     if stats.skipped_unreadable:
         parts.append(f"{stats.skipped_unreadable} unreadable skipped")
+    if stats.unparsed:
+        count = len(stats.unparsed)
+        parts.append(f"{count} pipeline file{'s' if count != 1 else ''} not parsed")
     return ", ".join(parts)
 
 
@@ -37,9 +40,14 @@ def render_text(report: Report, *, color: bool = False, show_secrets: bool = Fal
         location = f"{f.path}:{f.line}"
         shown = f.secret if show_secrets else f.preview
         where = f"  {f.commit[:12]}" if f.commit else ""
+        if f.structural_path is not None:
+            where += f"  at {f.structural_path}"
         lines.append(
             f"{_paint(location, _BOLD, color)}  {_paint(f.type, _RED, color)}  {shown}"
             f"{_paint(where, _DIM, color)}"
         )
+    for path, reason in sorted(report.stats.unparsed.items()):
+        # The file's lines were still scanned; only its structure could not be read.
+        lines.append(_paint(f"{path}: skipped as a pipeline: {reason}", _DIM, color))
     lines.append(_paint(summary_line(report), _DIM if not report.findings else _BOLD, color))
     return "\n".join(lines) + "\n"
