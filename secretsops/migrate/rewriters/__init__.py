@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from secretsops.migrate.rewriters.appsettings import AppSettingsRewriter
+from secretsops.migrate.rewriters.arm import ArmParametersRewriter
+from secretsops.migrate.rewriters.azure_pipelines import AzurePipelinesRewriter
 from secretsops.migrate.rewriters.base import (
     Reference,
     Replacement,
@@ -13,6 +16,12 @@ from secretsops.migrate.rewriters.base import (
     RewriteResult,
     Site,
 )
+from secretsops.migrate.rewriters.bicep import BicepRewriter
+from secretsops.migrate.rewriters.dotenv import ComposeRewriter, DotenvRewriter
+from secretsops.migrate.rewriters.github_actions import GitHubActionsRewriter
+from secretsops.migrate.rewriters.kubernetes import KubernetesSecretRewriter
+from secretsops.migrate.rewriters.source_code import SourceCodeRewriter
+from secretsops.migrate.rewriters.terraform import TerraformRewriter
 
 
 class ManualRewriter:
@@ -36,7 +45,19 @@ class ManualRewriter:
         return RewriteResult(kind=self.kind, text=None)
 
 
-REWRITERS: list[Rewriter] = []
+# Specific before generic: a workflow is YAML, a compose file too.
+REWRITERS: list[Rewriter] = [
+    GitHubActionsRewriter(),
+    ComposeRewriter(),
+    KubernetesSecretRewriter(),
+    AzurePipelinesRewriter(),
+    DotenvRewriter(),
+    AppSettingsRewriter(),
+    ArmParametersRewriter(),
+    BicepRewriter(),
+    TerraformRewriter(),
+    SourceCodeRewriter(),
+]
 
 
 def rewriter_for(path: str, text: str) -> Rewriter:
