@@ -37,6 +37,7 @@ def cache_key(settings: dict[str, Any], max_size: int) -> str:
     """What a cached result depends on: detectors and settings, versions, our source, limits."""
     from secretsops import __version__, detect, fingerprint, history_worker, regex_literals
     from secretsops.detect import plugin_modules
+    from secretsops.pipelines import MODULES as pipeline_modules
 
     digest = hashlib.sha256()
     digest.update(json.dumps(settings, sort_keys=True).encode())
@@ -46,6 +47,7 @@ def cache_key(settings: dict[str, Any], max_size: int) -> str:
 
     modules = [detect, history_worker, regex_literals, fingerprint]
     modules += [importlib.import_module(m) for m in plugin_modules()]
+    modules += [importlib.import_module(f"secretsops.pipelines.{m}") for m in pipeline_modules]
     for module in modules:
         source = getattr(module, "__file__", None)
         if source:

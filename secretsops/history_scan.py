@@ -423,6 +423,8 @@ class _Run:
                     date=agg.date,
                     occurrences=agg.count,
                     present_at_head=present,
+                    column=hit.column,
+                    structural_path=hit.structural_path,
                 )
             )
         out.sort(key=lambda f: f.sort_key)

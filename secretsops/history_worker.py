@@ -48,9 +48,11 @@ class Hit:
     line: int
     lines1: tuple[int, ...]  # every line of the first view holding it; () if eager view
     secret: str = field(default="", repr=False)
+    column: int | None = None
+    structural_path: str | None = None  # pipeline files (secretsops.pipelines)
 
     def json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "type": self.type,
             "plugin": self.plugin,
             "fingerprint": self.fingerprint,
@@ -60,6 +62,11 @@ class Hit:
             "line": self.line,
             "lines1": list(self.lines1),
         }
+        if self.column is not None:
+            data["column"] = self.column
+        if self.structural_path is not None:
+            data["structural_path"] = self.structural_path
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Hit:
@@ -72,6 +79,10 @@ class Hit:
             confidence=str(data["confidence"]),
             line=int(data["line"]),
             lines1=tuple(int(n) for n in data["lines1"]),
+            column=int(data["column"]) if data.get("column") is not None else None,
+            structural_path=(
+                str(data["structural_path"]) if data.get("structural_path") is not None else None
+            ),
         )
 
     @property
@@ -160,9 +171,23 @@ class BlobScanner:
         numbers: Sequence[int] = range(1, len(view) + 1)
         carried: dict[tuple[str, str], tuple[Hit, list[int]]] = {}
         old = self._read(task.previous) if task.previous else None
-        if old is not None and not is_binary(old):
-            old_view = self.engine.first_view(task.path, decode(old))
-            del old
+        old_text = decode(old) if old is not None and not is_binary(old) else None
+        del old
+        if self.engine.pipeline_kind(task.path, text) is not None or (
+            old_text is not None and self.engine.pipeline_kind(task.path, old_text) is not None
+        ):
+            # A pipeline definition (or what replaced one) is parsed whole: where a value sits in
+            # the document, not the line alone, decides its findings. Its hits are never carried.
+            raw = self.engine.scan_text(task.path, text)
+            self.engine.structure_errors.pop(task.path, None)
+            whole = sorted(
+                _group(raw, first_view=False).values(),
+                key=lambda h: (h.line, h.type, h.fingerprint),
+            )
+            return Outcome(task.key, TEXT, whole, lines_scanned=len(view))
+        if old_text is not None:
+            old_view = self.engine.first_view(task.path, old_text)
+            del old_text
             numbers, carried = _compare(view, old_view, task.previous_hits)
         raw = self.engine.scan_view(task.path, view, numbers)
         hits = _group(raw, first_view=True)
@@ -230,6 +255,8 @@ def _group(raw: list[RawSecret], *, first_view: bool) -> dict[tuple[str, str], H
                 line=secret.line,
                 lines1=(secret.line,) if first_view else (),
                 secret=secret.secret,
+                column=secret.column,
+                structural_path=secret.structural_path,
             )
         elif first_view and secret.line not in hit.lines1:
             hit.lines1 = (*hit.lines1, secret.line)

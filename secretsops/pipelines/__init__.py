@@ -6,3 +6,15 @@ text) whether a file is a pipeline definition; ``scan_structure`` parses it and 
 values a credential-named key, a plaintext variable or an inline script argument holds, each
 with its line, column and structural path (``docs/pipelines.md`` has the grammar).
 """
+
+#: Modules whose source decides pipeline findings (the history cache's key hashes them).
+MODULES = (
+    "azure_pipelines",
+    "candidates",
+    "devops_exports",
+    "github_actions",
+    "gitlab_ci",
+    "rules",
+    "structure",
+    "yaml_nodes",
+)
