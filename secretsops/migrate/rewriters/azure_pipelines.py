@@ -212,10 +212,10 @@ class _Plan:
             if id(item) not in self.removed_nodes and not _is_group(item)
         ]
         if not remaining and not _has_group(container) and not self.options.variable_group:
-            self.notes.append(
-                "the variables block that held only secrets is left empty; "
-                "delete it if nothing else goes there"
-            )
+            key = _key_of(self.root, container)
+            if key is not None and key.start_mark.line != container.start_mark.line:
+                line = key.start_mark.line + 1
+                self.edits.append(Edit(self.lines.start(line), self.lines.next_start(line), ""))
         self.notes.append(
             f"pipeline variable '{var}' was removed: the secret arrives as the secret "
             f"variable $({secret}) from Key Vault; uses in other files (templates) must "
@@ -435,6 +435,16 @@ class _Plan:
             if lines:
                 prefix = "" if at == 0 or self.text[at - 1] in "\n" else nl
                 self.edits.append(Edit(at, at, prefix + nl.join(lines) + nl))
+
+
+def _key_of(root: yaml.Node, container: yaml.Node) -> yaml.ScalarNode | None:
+    """The mapping key whose value is ``container``."""
+    for node in _all_nodes(root):
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if value is container and isinstance(key, yaml.ScalarNode):
+                    return key
+    return None
 
 
 def _entries(container: yaml.Node) -> list[yaml.Node]:
