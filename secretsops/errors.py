@@ -46,3 +46,19 @@ class VaultError(SecretsopsError):
 
 class PurgeError(SecretsopsError):
     """Rewriting history failed (git-filter-repo, a clone or a backup); the original is intact."""
+
+
+class DevOpsError(InputError):
+    """The Azure DevOps organisation cannot be reached or answered something unexpected."""
+
+
+class DevOpsAuthError(DevOpsError):
+    """Azure DevOps refused the credentials (401), or there were none to send."""
+
+
+class DevOpsAccessError(DevOpsError):
+    """403 or 404 for one project or collection: reported for it, the scan goes on."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(message)
