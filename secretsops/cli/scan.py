@@ -118,7 +118,7 @@ def scan(
             fmt=fmt.value,
             output=output,
         )
-        since, baseline = ci_plan.since, ci_plan.baseline
+        since, commit_range, baseline = ci_plan.since, ci_plan.range, ci_plan.baseline
         paths = [ci_plan.root]
     if baseline is not None:
         known = baseline_mod.load(baseline)
