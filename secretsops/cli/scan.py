@@ -91,8 +91,32 @@ def scan(
         Confidence,
         typer.Option("--min-confidence", help="Ignore findings below this confidence."),
     ] = Confidence.LOW,
+    org: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--org", help="`scan devops`: the Azure DevOps organisation URL."),
+    ] = None,
+    project: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--project", help="`scan devops`: only this project (repeatable)."),
+    ] = None,
 ) -> None:
-    """Scan for hardcoded credentials. Exit 0: nothing new; 1: new findings; 2: input error."""
+    """Scan for hardcoded credentials. Exit 0: nothing new; 1: new findings; 2: input error.
+
+    `secretsops scan devops --org https://dev.azure.com/ORG [--project P]` scans the variable
+    groups, build and release definitions of a live Azure DevOps organisation instead.
+    """
+    from secretsops.cli.devops import scan_devops, wants_devops
+
+    if wants_devops(paths, org, project):
+        scan_devops(
+            org=org,
+            projects=project,
+            fmt=fmt.value,
+            output=output,
+            baseline=baseline,
+            show_secrets=show_secrets,
+            quiet=quiet,
+        )
     from secretsops import baseline as baseline_mod
     from secretsops.detect import EngineConfig, config_from_baseline
     from secretsops.reports import Report, render
