@@ -489,8 +489,9 @@ class Engine:
             return True
         return bool(_is_filtered_out(required_filter_parameters=["filename"], filename=path))
 
-    def scan_text(self, path: str, text: str) -> list[RawSecret]:
-        """Every secret detect-secrets reports in ``text``, read as the file ``path``."""
+    def scan_text(self, path: str, text: str, kind: str | None = None) -> list[RawSecret]:
+        """Every secret detect-secrets reports in ``text``, read as the file ``path``, with the
+        structural findings of a pipeline file (``kind`` forces a pipeline format)."""
         if self.is_excluded_path(path):
             return []
         found: list[RawSecret] = []
@@ -498,7 +499,7 @@ class Engine:
             found = list(self._scan_lines(path, list(enumerate(lines, start=1))))
             if found:
                 break
-        return self.with_structure(path, text, found)
+        return self.with_structure(path, text, found, kind)
 
     # Pipeline definitions (secretsops.pipelines): parsed whole, merged with the line results.
 
@@ -510,7 +511,9 @@ class Engine:
 
         return kind_of(path, text)
 
-    def with_structure(self, path: str, text: str, found: list[RawSecret]) -> list[RawSecret]:
+    def with_structure(
+        self, path: str, text: str, found: list[RawSecret], kind: str | None = None
+    ) -> list[RawSecret]:
         """``found`` (the line results of the whole file) merged with its structural findings.
 
         A structural finding and a line finding of the same value (or one holding the other) on
@@ -519,7 +522,9 @@ class Engine:
         carries the structural path and column. Every line finding inside a scalar value of the
         file carries them too.
         """
-        kind = self.pipeline_kind(path, text)
+        if self._structural is None:
+            return found
+        kind = kind or self.pipeline_kind(path, text)
         if kind is None:
             return found
         from secretsops.pipelines.structure import scan_structure
