@@ -36,7 +36,13 @@ PLAN = ".secretsops/plan.json"
 @dataclass
 class Generated:
     repo: Repo
-    values: dict[str, str] = field(repr=False)  # label -> value
+    values: dict[str, str] = field(repr=False)  # label -> detected value
+    settings: dict[str, str] = field(default_factory=dict, repr=False)  # whole settings holding one
+
+    def candidates(self) -> list[str]:
+        """Every value a vault secret may hold: a detected value, or a whole setting (a
+        connection string) when the rewriter moves the setting as a whole."""
+        return [*self.values.values(), *self.settings.values()]
 
     def fingerprints(self) -> list[str]:
         return [fp.fingerprint(v) for v in self.values.values()]
@@ -58,8 +64,12 @@ def pipeline_yaml(value: str) -> str:
     )
 
 
+def connection_string(value: str) -> str:
+    return f"Server=tcp:db.example.net;Database=app;User ID=app;Password={value};"
+
+
 def appsettings_json(value: str) -> str:
-    conn = f"Server=tcp:db.example.net;Database=app;User ID=app;Password={value};"
+    conn = connection_string(value)
     return json.dumps({"ConnectionStrings": {"Default": conn}}, indent=2) + "\n"
 
 
@@ -77,9 +87,14 @@ def generated_repo(path: Path) -> Generated:
     repo.write("appsettings.json", appsettings_json(conn))
     repo.write(".env", f'API_SECRET="{env}"\n')
     (path / "deploy.sh").chmod(0o755)
+    (path / ".env").chmod(0o600)
     repo.add()
     repo.commit("credentials everywhere")
-    return Generated(repo, {"shared": shared, "pipeline": pipeline, "conn": conn, "env": env})
+    return Generated(
+        repo,
+        {"shared": shared, "pipeline": pipeline, "conn": conn, "env": env},
+        {"conn": connection_string(conn)},
+    )
 
 
 def state_files(root: Path) -> list[Path]:
@@ -115,14 +130,13 @@ def assert_files_whole(root: Path, plan: plan_mod.Plan) -> dict[str, str]:
     return out
 
 
-def assert_vault_holds(client: Any, plan: plan_mod.Plan, values: dict[str, str]) -> None:
+def assert_vault_holds(client: Any, plan: plan_mod.Plan, values: Iterable[str]) -> None:
     """Each planned secret exactly once (one version) with the right value."""
-    by_fp = {fp.fingerprint(v): v for v in values.values()}
+    by_fp = {fp.fingerprint(v): v for v in values}
     for secret in plan.secrets:
         got = client.get_secret(secret.name)
         assert fp.fingerprint(got.value) == secret.fingerprint, secret.name
-        if secret.fingerprint in by_fp:
-            assert got.value == by_fp[secret.fingerprint]
+        assert got.value == by_fp[secret.fingerprint], secret.name
         versions = list(client.list_properties_of_secret_versions(secret.name))
         assert len(versions) == 1, f"{secret.name} has {len(versions)} versions"
         assert got.properties.tags["managed-by"] == "secretsops"

@@ -47,7 +47,7 @@ def test_plan_groups_one_value_into_one_secret_with_every_location(tmp_path: Pat
         assert len(secret.tags["first-commit"]) == 40
         assert secret.content_type == "text/plain"
     for secret in plan.secrets:
-        value = next(v for v in gen.values.values() if fp.fingerprint(v) == secret.fingerprint)
+        value = next(v for v in gen.candidates() if fp.fingerprint(v) == secret.fingerprint)
         for loc in secret.locations:
             text = (gen.repo.path / loc.path).read_text()
             # the span holds the value (or, for an automatic rewrite, the setting holding it)
@@ -56,14 +56,14 @@ def test_plan_groups_one_value_into_one_secret_with_every_location(tmp_path: Pat
     assert len({s.name.lower() for s in plan.secrets}) == 4
     # the summary names each secret and location
     assert "db-password" in stdout and "config/settings.ini:3" in stdout
-    assert_no_value(gen.values.values(), stdout, stderr, paths=state_files(gen.repo.path))
+    assert_no_value(gen.candidates(), stdout, stderr, paths=state_files(gen.repo.path))
 
 
 def test_diffs_and_manual_steps_show_previews_never_values(tmp_path: Path) -> None:
     gen = generated_repo(tmp_path / "repo")
     stdout, _ = _plan(gen)
     plan = load_plan(gen.repo.path)
-    previews = {fp.fingerprint(v): fp.preview(v) for v in gen.values.values()}
+    previews = {fp.fingerprint(v): fp.preview(v) for v in gen.candidates()}
     for planned in plan.files:
         secret_fps = {
             s.fingerprint for s in plan.secrets for loc in s.locations if loc.path == planned.path
@@ -77,7 +77,7 @@ def test_diffs_and_manual_steps_show_previews_never_values(tmp_path: Path) -> No
             assert planned.kind == "manual" and planned.manual
             assert any(p in step for step in planned.manual for p in shown)
     raw = (gen.repo.path / PLAN).read_text()
-    assert_no_value(gen.values.values(), raw, stdout)
+    assert_no_value(gen.candidates(), raw, stdout)
 
 
 def test_plan_is_deterministic(tmp_path: Path) -> None:
@@ -135,4 +135,4 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     (repo.path / ".secrets.baseline").write_text("{not json")
     assert_clean_error(repo.run("migrate", "plan", *VAULT))
     for proc in (missing, bad_name, invalid):
-        assert_no_value(gen.values.values(), proc.stdout, proc.stderr)
+        assert_no_value(gen.candidates(), proc.stdout, proc.stderr)

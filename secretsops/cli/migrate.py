@@ -147,6 +147,8 @@ def plan(
         atomic.write_text(out, result.dumps())
     except OSError as exc:
         raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    for prefix in result.unmatched:
+        info(f"secretsops: --confirm {prefix}: not in the working tree (already migrated?)")
     typer.echo(_summary(result, out), nl=False)
 
 

@@ -79,6 +79,7 @@ def _located(
                 value=hit.secret,
                 finding_type=hit.type,
                 fingerprint=digest,
+                structural_path=hit.structural_path,
             )
     rewriter = rewriter_for(path, text)
     located = list(rewriter.locate(path, text, list(sites.values())))

@@ -76,6 +76,7 @@ class Plan:
     baseline: str | None = None
     variable_group: str | None = None
     service_connection: str | None = None
+    unmatched: list[str] = field(default_factory=list)  # --confirm prefixes found nowhere
 
     def file(self, path: str) -> File:
         for f in self.files:
@@ -119,6 +120,7 @@ def parse(data: Any) -> Plan:
             baseline=data.get("baseline"),
             variable_group=data.get("variable_group"),
             service_connection=data.get("service_connection"),
+            unmatched=[str(u) for u in data.get("unmatched", [])],
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"corrupt migration plan: missing or malformed {exc}") from None

@@ -99,8 +99,9 @@ def scan_files(
 
 def confirmed_values(
     files: dict[str, ScannedFile], baseline: Baseline | None, confirm: Sequence[str]
-) -> set[str]:
-    """Values labelled real in the baseline, or whose fingerprint starts with a ``--confirm``."""
+) -> tuple[set[str], list[str]]:
+    """Values labelled real in the baseline, or whose fingerprint starts with a ``--confirm``;
+    and the ``--confirm`` prefixes no finding has (already migrated, or mistyped)."""
     real = set()
     if baseline is not None:
         real = {e.identity for e in baseline.entries if e.is_secret is True}
@@ -122,10 +123,7 @@ def confirmed_values(
                     if digest.startswith(prefix):
                         values.add(hit.secret)
                         matched.add(prefix)
-    missing = [p for p in prefixes if p not in matched]
-    if missing:
-        raise UsageError(f"--confirm {missing[0]}: no finding in the working tree has it")
-    return values
+    return values, [p for p in prefixes if p not in matched]
 
 
 def sites_of(scanned: ScannedFile, values: set[str]) -> list[Site]:
@@ -139,6 +137,7 @@ def sites_of(scanned: ScannedFile, values: set[str]) -> list[Site]:
                 value=hit.secret,
                 finding_type=hit.type,
                 fingerprint=fp.fingerprint(hit.secret),
+                structural_path=hit.structural_path,
             )
     return list(seen.values())
 
@@ -229,7 +228,7 @@ def build(
     root = root.resolve()
     with Engine(config) as engine:
         files = scan_files(root, engine)
-    values = confirmed_values(files, baseline, confirm)
+    values, unmatched = confirmed_values(files, baseline, confirm)
     all_values = {h.secret for f in files.values() for h in f.hits}
 
     groups: dict[str, _Group] = {}
@@ -255,6 +254,8 @@ def build(
             group.items.append((rep, auto, rewriter.kind if auto else "manual"))
 
     if not groups:
+        if unmatched:
+            raise UsageError(f"--confirm {unmatched[0]}: no finding in the working tree has it")
         raise UsageError(
             "no confirmed secret is present in the working tree: label findings real with "
             "`secretsops audit`, or name them with --confirm FINGERPRINT"
@@ -376,6 +377,7 @@ def build(
         baseline=baseline_path,
         variable_group=target.variable_group,
         service_connection=target.service_connection,
+        unmatched=unmatched,
     )
     guard(result_plan.dumps(), all_values | set(groups))
     return result_plan
