@@ -458,7 +458,7 @@ def test_ci_refuses_a_report_on_stdout(world: World, tmp_path: Path) -> None:
 # Annotation escaping -------------------------------------------------------------------------
 
 
-ODD_NAME = "odd, 50%: [x];y.py"
+ODD_NAME = "odd, 50%: [x];y\nz\r.py"
 
 
 @pytest.mark.parametrize("platform", ["github", "azure"])
