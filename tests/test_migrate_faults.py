@@ -11,6 +11,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import fakes
 import pytest
 from conftest import assert_clean_error, base_env
 from migrate_support import (
@@ -220,3 +221,28 @@ def test_kill_points_cover_the_whole_run(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("SECRETSOPS_VAULT_RETRIES", "0")
     total = _steps_of_a_full_run(tmp_path)
     assert total >= 9  # run-started, 4 x (written, verified), ..., run-finished
+
+
+def test_name_holding_another_value_is_not_overwritten_silently(
+    gen: Generated, vault: Emulator
+) -> None:
+    plan = load_plan(gen.repo.path)
+    target = plan.secrets[0]
+    unrelated = fakes.password()
+    with vault.secret_client() as client:
+        client.set_secret(target.name, unrelated)
+    code, out, err = _apply(gen, vault.url, vault.ca_file)
+    assert code == 1, (out, err)
+    assert "--overwrite" in err
+    with vault.secret_client() as client:
+        assert client.get_secret(target.name).value == unrelated
+    for loc in target.locations:
+        assert atomic_state(gen.repo.path, plan.file(loc.path)) == "old"
+    _clean(gen, out, err)
+    code, out, err = _apply(gen, vault.url, vault.ca_file, "--overwrite")
+    assert code == 0, (out, err)
+    with vault.secret_client() as client:
+        assert fp.fingerprint(client.get_secret(target.name).value) == target.fingerprint
+        assert len(list(client.list_properties_of_secret_versions(target.name))) == 2
+    assert_files_whole(gen.repo.path, plan)
+    _clean(gen, out, err, unrelated)

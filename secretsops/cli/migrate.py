@@ -196,6 +196,10 @@ def apply(
         bool,
         typer.Option("--recover-deleted", help="Recover a soft-deleted secret holding a name."),
     ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option("--overwrite", help="Add a version over a secret holding another value."),
+    ] = False,
     report: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--report", help="Markdown report (default .secretsops/migration-report.md)."),
@@ -214,8 +218,13 @@ def apply(
 
     plan_data, plan_id = plan_mod.load(plan_file)
     root = Path(plan_data.root)
-    if not root.is_dir():
-        raise UsageError(f"the plan's repository {root} does not exist")
+    if not root.is_dir():  # the plan travelled (a pull request): apply in this repository
+        from secretsops import git
+
+        here = git.toplevel(Path.cwd())
+        if here is None:
+            raise UsageError(f"the plan's repository {root} does not exist; run apply inside it")
+        root = here
     state = root / STATE
     config = None
     if plan_data.baseline:
@@ -240,7 +249,12 @@ def apply(
         ensure_state_dir(state)
         journal = Journal.open(state / "journal.json", plan_id)
         applier = Applier(
-            plan_data, root, config=config, journal=journal, recover_deleted=recover_deleted
+            plan_data,
+            root,
+            config=config,
+            journal=journal,
+            recover_deleted=recover_deleted,
+            overwrite=overwrite,
         )
         with targets.connect(spec, state) as client:
             outcome = applier.run(client)

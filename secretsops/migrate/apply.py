@@ -129,12 +129,14 @@ class Applier:
         config: EngineConfig | None = None,
         journal: Journal | None = None,
         recover_deleted: bool = False,
+        overwrite: bool = False,
     ) -> None:
         self.plan = plan
         self.root = root
         self.config = config
         self.journal = journal
         self.recover_deleted = recover_deleted
+        self.overwrite = overwrite
 
     def _record(self, step: str, **details: str | int) -> None:
         if self.journal is not None:
@@ -209,6 +211,13 @@ class Applier:
                 return "unchanged"
             return "value not found: every file holding it changed since the plan"
         status = "unchanged"
+        taken = current is not None and fp.fingerprint(current.value) != secret.fingerprint
+        if taken and not self.overwrite:
+            return (
+                "the vault already holds another value under this name: files not "
+                "rewritten (plan another name with --name, or apply with --overwrite to "
+                "add a new version)"
+            )
         if current is None or fp.fingerprint(current.value) != secret.fingerprint:
             try:
                 version = vault.set(secret.name, value, secret.content_type, secret.tags)

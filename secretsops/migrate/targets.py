@@ -143,6 +143,14 @@ class VaultClient:
                 return NameSoftDeleted(what)
         if isinstance(exc, HttpResponseError) and exc.status_code == 403:
             code = exc.error.code if exc.error is not None else "Forbidden"
+            inner = ""
+            if exc.error is not None and exc.error.innererror:
+                inner = str(exc.error.innererror.get("code", ""))
+            if inner == "SecretDisabled":
+                return VaultForbidden(
+                    f"the vault at {self.url} refused to {what}: the secret is disabled "
+                    "(enable it, or plan another name with --name)"
+                )
             return VaultForbidden(
                 f"the vault at {self.url} refused to {what} (403 {code}): the identity needs "
                 "permission to get and set secrets (Key Vault Secrets Officer)"
