@@ -23,10 +23,20 @@ from secretsops.migrate.rewriters.base import (
     RewriteResult,
     Site,
 )
+from secretsops.precision import is_placeholder
 from secretsops.scanner import scan_paths
 
 VAULT = "kv-app-prod"
 OPTIONS = RewriteOptions(vault_name=VAULT, vault_url=f"https://{VAULT}.vault.azure.net")
+
+
+def new_password() -> str:
+    """``fakes.password()``, drawn again when the scanner's placeholder filter would drop it
+    (``xxXX`` inside a random value reads as a placeholder): tests must not flake on a draw."""
+    while True:
+        value = fakes.password()
+        if not is_placeholder(value):
+            return value
 
 
 def b64(value: str) -> str:
@@ -170,4 +180,4 @@ def python_compiles(source: str, tmp: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-__all__ = ["OPTIONS", "VAULT", "Outcome", "fakes"]
+__all__ = ["OPTIONS", "VAULT", "Outcome", "fakes", "new_password"]

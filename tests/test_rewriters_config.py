@@ -11,6 +11,7 @@ from rewriter_files import (
     assert_rewritten,
     fakes,
     line_of,
+    new_password,
     rewrite,
     sql_connection,
 )
@@ -24,8 +25,8 @@ def kv(name: str) -> str:
 
 
 def test_dotenv_values_are_emptied_with_fetch_instructions(tmp_path: Path) -> None:
-    password = fakes.password()
-    url_password = fakes.password()
+    password = new_password()
+    url_password = new_password()
     old = f"""# local settings
 DB_HOST=localhost
 DB_PASSWORD="{password}"  # from the team vault
@@ -47,7 +48,7 @@ export DATABASE_URL=postgres://app:{url_password}@db.internal:5432/app
 
 
 def test_appsettings_whole_setting_moves_and_formatting_stays(tmp_path: Path) -> None:
-    password = fakes.password()
+    password = new_password()
     connection = sql_connection(password)
     old = f"""{{
   // development defaults
@@ -101,7 +102,7 @@ def test_app_service_settings_list(tmp_path: Path) -> None:
 
 
 def test_arm_parameter_becomes_a_key_vault_reference(tmp_path: Path) -> None:
-    password = fakes.password()
+    password = new_password()
     old = f"""{{
     "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
     "contentVersion": "1.0.0.0",
@@ -136,7 +137,7 @@ def test_arm_parameter_becomes_a_key_vault_reference(tmp_path: Path) -> None:
 
 
 def test_bicepparam_uses_az_get_secret(tmp_path: Path) -> None:
-    password = fakes.password()
+    password = new_password()
     old = f"""using './main.bicep'
 
 param location = 'westeurope'
@@ -153,8 +154,8 @@ param adminPassword = '{password}'
 
 
 def test_bicep_default_goes_and_module_params_use_get_secret(tmp_path: Path) -> None:
-    password = fakes.password()
-    module_password = fakes.password()
+    password = new_password()
+    module_password = new_password()
     old = f"""param location string = resourceGroup().location
 param adminPassword string = '{password}'
 
@@ -181,7 +182,7 @@ module sql './sql.bicep' = {{
 
 
 def test_terraform_resource_argument_reads_a_data_source(tmp_path: Path) -> None:
-    password = fakes.password()
+    password = new_password()
     old = f"""# database
 resource "azurerm_mssql_server" "sql" {{
   name                         = "sql-app-prod"
@@ -204,7 +205,7 @@ resource "azurerm_mssql_server" "sql" {{
 
 
 def test_terraform_variable_default_and_tfvars_move_to_tf_var(tmp_path: Path) -> None:
-    password = fakes.password()
+    password = new_password()
     old = f"""variable "admin_password" {{
   type    = string
   default = "{password}"
@@ -218,7 +219,7 @@ def test_terraform_variable_default_and_tfvars_move_to_tf_var(tmp_path: Path) ->
     assert any("TF_VAR_admin_password" in n for n in out.result.notes)
     assert_rewritten(out, tmp_path / "repo", password)
 
-    vars_password = fakes.password()
+    vars_password = new_password()
     old = f'location = "westeurope"\nadmin_password = "{vars_password}"\n'
     out = rewrite(tmp_path / "repo2", "prod.tfvars", old)
     assert out.text == 'location = "westeurope"\n'

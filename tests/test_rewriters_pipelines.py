@@ -9,8 +9,8 @@ from rewriter_files import (
     OPTIONS,
     assert_kept,
     assert_rewritten,
-    fakes,
     line_of,
+    new_password,
     rewrite,
 )
 
@@ -56,7 +56,7 @@ def job(doc: dict, name: str) -> dict:  # type: ignore[type-arg]
 
 
 def test_variable_entry_goes_and_every_use_reads_the_vault(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = pipeline(value)
     out = rewrite(tmp_path / "repo", "azure-pipelines.yml", old)
     assert out.rewriter.kind == "azure-pipelines"
@@ -86,7 +86,7 @@ def test_variable_entry_goes_and_every_use_reads_the_vault(tmp_path: Path) -> No
 
 
 def test_same_value_in_a_step_env_and_a_variable_is_one_secret(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = f"""variables:
   dbPassword: '{value}'
 steps:
@@ -106,7 +106,7 @@ steps:
 
 
 def test_a_literal_in_a_script_becomes_an_env_mapping(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = f"""pool:
   vmImage: ubuntu-latest
 steps:
@@ -151,7 +151,7 @@ jobs:
 
 
 def test_structural_path_wins_over_the_line(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = f"""steps:
 - script: ./a.sh
   env:
@@ -168,7 +168,7 @@ def test_structural_path_wins_over_the_line(tmp_path: Path) -> None:
 
 
 def test_variable_group_instead_of_a_task(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = pipeline(value)
     options = RewriteOptions(OPTIONS.vault_name, OPTIONS.vault_url, variable_group="kv-app")
     out = rewrite(tmp_path / "repo", "azure-pipelines.yml", old, options=options)
@@ -185,7 +185,7 @@ def test_variable_group_instead_of_a_task(tmp_path: Path) -> None:
 
 
 def test_group_joins_a_list_of_variables(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = f"""variables:
 - name: region
   value: westeurope
@@ -203,7 +203,7 @@ steps:
 
 
 def test_named_service_connection_and_crlf(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = pipeline(value)
     options = RewriteOptions(OPTIONS.vault_name, OPTIONS.vault_url, service_connection="arm-prod")
     out = rewrite(tmp_path / "repo", "azure-pipelines.yml", old, newline="\r\n", options=options)
@@ -215,7 +215,7 @@ def test_named_service_connection_and_crlf(tmp_path: Path) -> None:
 
 
 def test_an_existing_vault_step_gets_the_new_name(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = f"""steps:
 - task: AzureKeyVault@2
   inputs:
@@ -235,7 +235,7 @@ def test_an_existing_vault_step_gets_the_new_name(tmp_path: Path) -> None:
 
 
 def test_compile_time_uses_are_listed_for_a_person(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = f"""variables:
   dbPassword: {value}
 steps:
@@ -247,7 +247,7 @@ steps:
 
 
 def test_value_in_a_comment_is_replaced_by_a_placeholder(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     old = f"""steps:
 # old password was {value}
 - script: ./run.sh

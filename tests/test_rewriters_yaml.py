@@ -13,6 +13,7 @@ from rewriter_files import (
     b64,
     fakes,
     line_of,
+    new_password,
     rewrite,
 )
 
@@ -20,7 +21,7 @@ from secretsops.migrate.rewriters.base import Site
 
 
 def test_github_workflow_reads_a_repository_secret(tmp_path: Path) -> None:
-    value = fakes.password()
+    value = new_password()
     token = fakes.github_token()
     old = f"""name: deploy
 on:
@@ -54,8 +55,8 @@ jobs:
 
 
 def test_compose_environment_both_forms(tmp_path: Path) -> None:
-    password = fakes.password()
-    url_password = fakes.password()
+    password = new_password()
+    url_password = new_password()
     old = f"""services:
   db:
     image: postgres:16
@@ -94,8 +95,8 @@ def test_compose_environment_both_forms(tmp_path: Path) -> None:
 
 
 def test_kubernetes_secret_becomes_a_secret_provider_class(tmp_path: Path) -> None:
-    password = fakes.password()
-    token = fakes.password()
+    password = new_password()
+    token = new_password()
     old = f"""apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -140,7 +141,7 @@ stringData:
 
 
 def test_kubernetes_secret_keeps_keys_that_stay(tmp_path: Path) -> None:
-    password = fakes.password()
+    password = new_password()
     old = f"""apiVersion: v1
 kind: Secret
 metadata:
