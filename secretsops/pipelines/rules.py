@@ -267,7 +267,11 @@ _LONG_OPTION = re.compile(
     r"(?P<q>['\"]?)(?P<v>[^\s'\"`;|&]+)(?P=q)",
     re.IGNORECASE,
 )
-_SHORT_P = re.compile(r"(?:^|(?<=[\s]))-p(?:[ \t]+|=)?(?P<q>['\"]?)(?P<v>[^\s'\"`;|&]+)(?P=q)")
+_SHORT_P = re.compile(
+    r"(?:^|(?<=[\s]))-(?P<flag>[pP])(?:[ \t]+|=)?(?P<q>['\"]?)(?P<v>[^\s'\"`;|&]+)(?P=q)"
+)
+# ``-P`` is the password of the SQL Server tools (for mysql it is a port).
+_SQL_SERVER_TOOL = re.compile(r"\b(?:sqlcmd|bcp|osql)\b", re.IGNORECASE)
 # ``-p`` is a password only in a command that logs in (``docker login -u x -p y``, ``sqlcmd``,
 # ``mysql -u x -pY``, ``sshpass -p``); elsewhere it is a port, a parent flag or a path.
 _LOGIN_COMMAND = re.compile(
@@ -319,10 +323,11 @@ def script_secrets(text: str) -> Iterator[ScriptSecret]:
         yield from emit(match.start("v"), match.group("v"), "password in a URL")
     for match in _USER_COLON_PASS.finditer(text):
         yield from emit(match.start("v"), match.group("v"), "user:password argument")
-    if "-p" in text:
+    if "-p" in text or "-P" in text:
         for match in _SHORT_P.finditer(text):
             start = text.rfind("\n", 0, match.start()) + 1
             end = text.find("\n", match.end())
             command = text[start : end if end >= 0 else len(text)]
-            if _LOGIN_COMMAND.search(command):
+            tool = _SQL_SERVER_TOOL if match.group("flag") == "P" else _LOGIN_COMMAND
+            if tool.search(command):
                 yield from emit(match.start("v"), match.group("v"), "password argument")
