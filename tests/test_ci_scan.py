@@ -486,3 +486,30 @@ def test_annotations_escape_paths(tmp_path: Path, platform: str) -> None:
         assert Path(note["sourcepath"]).name == ODD_NAME
     assert "AWS Access Key" in note["message"]
     assert_absent(value, proc.stdout, proc.stderr)
+
+
+def test_json_summary_counts_kinds_apart(world: World, tmp_path: Path) -> None:
+    repo = github_pr_checkout(world, tmp_path / "ws")
+    out = tmp_path / "report.json"
+    env = github_pr_env(world, repo, tmp_path)
+    proc = repo.scan("--ci", "--min-confidence", "high", "--format", "json", "-o", out, env=env)
+    assert proc.returncode == 1, proc.stderr
+    summary = json.loads(out.read_text(encoding="utf-8"))["summary"]
+    assert (summary["findings"], summary["baselined"]) == (2, 1)
+    assert (summary["allowlisted"], summary["below_threshold"]) == (1, 1)
+
+
+def test_gates_without_ci(tmp_path: Path) -> None:
+    """--fail-on and --min-confidence on a plain working-tree scan with a baseline."""
+    repo = Repo(tmp_path / "r")
+    repo.write("accepted.py", fakes.aws_line())
+    assert repo.run("baseline", "create").returncode == 0
+    assert repo.scan("--baseline", ".secrets.baseline").returncode == 0
+    assert repo.scan("--baseline", ".secrets.baseline", "--fail-on", "any").returncode == 1
+    repo.write("new.py", fakes.password_line())
+    assert repo.scan("--baseline", ".secrets.baseline").returncode == 1
+    high = repo.scan("--baseline", ".secrets.baseline", "--min-confidence", "high")
+    assert high.returncode == 0, high.stdout
+    assert repo.scan("--fail-on", "none").returncode == 0
+    bad = repo.scan("--fail-on", "sometimes")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
