@@ -25,6 +25,20 @@ def _where(r: Recovered) -> str:
     return f"{where} (commit {commit[:12]})" if commit else where
 
 
+def _history_root(folder: Path) -> Path:
+    """A history baseline's repository: the one holding it (a bare one too), else the one
+    the command runs in (the baseline may be kept outside the repository)."""
+    from secretsops import git
+    from secretsops.errors import NotARepositoryError
+
+    for place in (folder, Path.cwd()):
+        try:
+            return git.repository_root(place)
+        except NotARepositoryError:
+            continue
+    return folder
+
+
 def audit(
     baseline: Annotated[Path, typer.Argument(help="The baseline to label.")] = Path(
         ".secrets.baseline"
@@ -54,6 +68,8 @@ def audit(
     # may sit in a subfolder, e.g. ci/), else the baseline's own folder.
     folder = baseline.resolve().parent
     root = git.toplevel(folder) or folder
+    if baseline_mod.is_history(data) and git.toplevel(folder) is None:
+        root = _history_root(folder)
     before = baseline_mod.parse(data.json())
     with Engine(config_from_baseline(data.plugins_used, data.filters_used)) as engine:
         recovered = audit_mod.recover(data, root, engine)

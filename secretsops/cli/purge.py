@@ -132,6 +132,13 @@ def _purge(
     source_baseline = baseline if baseline is not None else root / ".secrets.baseline"
     data = baseline_mod.load(source_baseline)
     chosen = targets.from_baseline(data, root, targets.parse_names(names), jobs=jobs)
+    if in_place:
+        reason = rewrite.not_fresh(root)
+        if reason is not None:
+            raise UsageError(
+                f"--in-place needs a fresh clone and {root} is not one: {reason}. Clone it "
+                "afresh (git clone --no-local), or leave out --in-place to work on a mirror clone"
+            )
     result = root if in_place else (output or parent / f"{stem}-purged.git").resolve()
     if not in_place and result.exists():
         raise UsageError(f"{result} exists: remove it or choose another --output")

@@ -17,6 +17,7 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -50,13 +51,18 @@ def encodings(value: str) -> list[bytes]:
 
 def replacement_lines(targets: Sequence[Target]) -> list[bytes]:
     """git-filter-repo ``--replace-text`` lines: longest values first, so a value that holds a
-    shorter one is replaced whole; a private key's whole armoured block, not only the armour
-    line detect-secrets reports."""
+    shorter one is replaced whole; for a private key its whole armoured block, not only the
+    armour line detect-secrets reports as the value (every key of that kind: they share it)."""
     lines: list[bytes] = []
     for target in sorted(targets, key=lambda t: (-len(t.secret), t.fingerprint)):
         marker = target.marker.encode("ascii")
         if target.is_private_key:
-            lines.extend(_private_key_lines(target.secret, marker))
+            block = _private_key_lines(target.secret, marker)
+            if block:
+                # Not the armour line alone: git-filter-repo applies literals before regular
+                # expressions, and a replaced armour line would hide the block.
+                lines.extend(block)
+                continue
         for form in encodings(target.secret):
             if b"\n" in form or b"\r" in form:
                 lines.append(b"regex:" + _escaped(form) + b"==>" + marker)
@@ -132,17 +138,48 @@ def staging_folder(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
 
 
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a command in its own process group; if this run is interrupted, end the whole group
+    (git clone's pack readers, git-filter-repo's fast-export and fast-import) before the
+    caller removes the folder they write to."""
+    proc = subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=git.git_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = proc.communicate()
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
+    return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no output"
+
+
 def mirror_clone(source: Path, folder: Path) -> None:
     """A fresh bare mirror of ``source`` in ``folder``, detached from ``source``.
 
     ``--no-local`` copies only reachable objects, through git's transport, as a clone from
     a server would; the ``origin`` remote is removed so no push can reach the original.
     """
+    clone = ["git", "clone", "--quiet", "--mirror", "--no-local", str(source), str(folder)]
+    proc = _run(clone, source)
+    if proc.returncode != 0:
+        raise PurgeError(f"cannot make a mirror clone of {source}: {_last_line(proc.stderr)}")
     try:
-        git.run(["clone", "--quiet", "--mirror", "--no-local", str(source), str(folder)], source)
         git.run(["config", "--remove-section", "remote.origin"], folder)
     except GitError as exc:
-        raise PurgeError(f"cannot make a mirror clone of {source}: {exc}") from exc
+        raise PurgeError(f"cannot detach the mirror clone from {source}: {exc}") from exc
 
 
 def filter_repo(repo: Path, replacements: Path, *, force: bool) -> None:
@@ -162,9 +199,7 @@ def filter_repo(repo: Path, replacements: Path, *, force: bool) -> None:
     ]
     if force:
         args.append("--force")
-    proc = subprocess.run(
-        args, cwd=repo, env=git.git_env(), capture_output=True, check=False, text=True
-    )
+    proc = _run(args, repo)
     if proc.returncode != 0:
         raise PurgeError(f"git-filter-repo failed on {repo}: {_reason(proc.stdout + proc.stderr)}")
 
@@ -183,11 +218,10 @@ def _reason(output: str) -> str:
 
 def prune(repo: Path) -> None:
     """Expire every reflog and drop unreachable objects: old versions must not linger."""
-    try:
-        git.run(["reflog", "expire", "--expire=now", "--all"], repo)
-        git.run(["gc", "--quiet", "--prune=now"], repo)
-    except GitError as exc:
-        raise PurgeError(f"cannot prune old objects in {repo}: {exc}") from exc
+    for args in (["reflog", "expire", "--expire=now", "--all"], ["gc", "--quiet", "--prune=now"]):
+        proc = _run(["git", *args], repo)
+        if proc.returncode != 0:
+            raise PurgeError(f"cannot prune old objects in {repo}: {_last_line(proc.stderr)}")
 
 
 def rewrite_mirror(source: Path, target: Path, replacements: Path) -> None:
@@ -199,8 +233,34 @@ def rewrite_mirror(source: Path, target: Path, replacements: Path) -> None:
         prune(folder)
         os.replace(folder, target)
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
         raise
+
+
+def _remove(folder: Path) -> None:
+    """Remove a folder git may have been writing to until a moment ago."""
+    for _ in range(5):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+
+
+def not_fresh(repo: Path) -> str | None:
+    """Why ``repo`` is clearly not a fresh clone (git-filter-repo's commonest refusals), or None.
+
+    Checked before anything is written, so ``--in-place`` fails early; git-filter-repo still
+    makes its own, complete check.
+    """
+    if git.resolve(repo, "refs/stash") is not None:
+        return "it has stashed changes"
+    remotes = git.run(["remote"], repo).decode().split()
+    if remotes != ["origin"]:
+        return "it should have exactly one remote, origin"
+    logs = git.common_dir(repo) / "logs"
+    for path in sorted(logs.rglob("*")) if logs.is_dir() else []:
+        if path.is_file() and len(path.read_bytes().splitlines()) > 1:
+            return f"its reflog for {path.relative_to(logs)} has more than one entry"
+    return None
 
 
 def rewrite_in_place(repo: Path, replacements: Path) -> None:

@@ -1,0 +1,476 @@
+"""``secretsops purge`` end to end on generated repositories, checked with git directly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import fakes
+import pytest
+from conftest import SECRETSOPS, Repo, assert_absent, assert_clean_error, base_env, git
+from purge_repos import (
+    History,
+    all_object_bytes,
+    audited_baseline,
+    build,
+    commit_trees,
+    reachable_blobs,
+    refs,
+    run,
+)
+
+
+@dataclass
+class Purged:
+    history: History
+    baseline: Path
+    before: dict[str, str]
+    result: Path
+    bundle: Path
+    report: Path
+    tmpdir: Path
+    proc: subprocess.CompletedProcess[str]
+
+
+def _purge_process(h: History, *args: str | Path, tmpdir: Path) -> subprocess.CompletedProcess[str]:
+    env = base_env()
+    env["TMPDIR"] = str(tmpdir)
+    return subprocess.run(
+        [str(SECRETSOPS), "purge", *(str(a) for a in args)],
+        cwd=h.path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def purged(tmp_path_factory: pytest.TempPathFactory) -> Purged:
+    """One purge of the generated repository (as a separate process), shared by the checks."""
+    base = tmp_path_factory.mktemp("purge")
+    h = build(base / "repo")
+    baseline = audited_baseline(h)
+    before = refs(h.path)
+    tmpdir = base / "tmp"
+    tmpdir.mkdir()
+    result, bundle, report = base / "out.git", base / "backup.bundle", base / "report.md"
+    proc = _purge_process(
+        h,
+        "--baseline",
+        baseline,
+        "--output",
+        result,
+        "--bundle",
+        bundle,
+        "--report",
+        report,
+        "--yes",
+        tmpdir=tmpdir,
+    )
+    return Purged(h, baseline, before, result, bundle, report, tmpdir, proc)
+
+
+def test_purge_succeeds_and_reports(purged: Purged) -> None:
+    proc = purged.proc
+    assert proc.returncode == 0, proc.stderr
+    assert purged.result.is_dir() and purged.bundle.is_file() and purged.report.is_file()
+    report = purged.report.read_text()
+    assert "Verification: **PASSED**" in report
+    assert proc.stdout.strip() == report.strip()
+    for value in [*purged.history.purged.values(), *purged.history.kept.values()]:
+        assert_absent(value, proc.stdout, proc.stderr, report)
+
+
+def test_no_ref_and_no_object_holds_a_purged_value(purged: Purged) -> None:
+    """Checked with git itself: every reachable blob, every object in the store, git grep."""
+    result = purged.result
+    blobs = reachable_blobs(result)
+    assert blobs
+    everything = all_object_bytes(result)
+    revs = git(result, "rev-list", "--all").split()
+    messages = git(result, "log", "--all", "--format=%B")
+    for role, value in purged.history.purged.items():
+        raw = value.encode()
+        assert not [oid for oid, data in blobs.items() if raw in data], role
+        assert raw not in everything, role
+        grep = subprocess.run(
+            ["git", "grep", "-F", "-l", value, *revs],
+            cwd=result,
+            env=base_env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert grep.returncode == 1 and not grep.stdout, role
+        assert value not in messages, role
+
+
+def test_the_original_still_holds_them_and_is_untouched(purged: Purged) -> None:
+    """Sanity of the check above, and the user's clone is never written to."""
+    original = purged.history.path
+    assert refs(original) == purged.before
+    everything = all_object_bytes(original)
+    for value in purged.history.purged.values():
+        assert value.encode() in everything
+    git(original, "fsck", "--no-progress")
+
+
+def test_markers_name_the_vault_secrets(purged: Purged) -> None:
+    result = purged.result
+    app = git(result, "show", "main:src/app.py")
+    assert "***REMOVED:secret-keyword-app***" in app
+    settings = git(result, "show", "main:config/settings.yaml")
+    assert "access_key_id: ***REMOVED:" in settings
+    deploy = git(result, "show", "feature:tools/deploy.sh")
+    assert "GITHUB_TOKEN=***REMOVED:" in deploy
+    subject = git(result, "log", "-1", "--format=%s", "feature")
+    assert subject.startswith("c08 deploy script (token ***REMOVED:")
+    # The deleted file is rewritten where it existed.
+    old_env = git(result, "log", "--all", "-p", "--format=", "--", ".env")
+    assert "AZURE_CLIENT_SECRET=***REMOVED:" in old_env
+
+
+def test_a_false_positive_is_left_alone(purged: Purged) -> None:
+    fixture = purged.history.kept["fixture"]
+    assert fixture in git(purged.result, "show", "main:tests/test_app.py")
+
+
+def test_every_ref_is_kept_and_clean_commits_keep_their_trees(purged: Purged) -> None:
+    after = refs(purged.result)
+    assert set(after) == set(purged.before)
+    assert "refs/stash" in after and "refs/tags/v1" in after and "refs/heads/docs" in after
+    # Refs that only ever saw clean commits do not even change id.
+    assert after["refs/heads/docs"] == purged.before["refs/heads/docs"]
+    assert after["refs/tags/v0"] == purged.before["refs/tags/v0"]
+    old, new = commit_trees(purged.history.path), commit_trees(purged.result)
+    assert set(old) == set(new)
+    values = [v.encode() for v in purged.history.purged.values()]
+    for key, tree in old.items():
+        blobs = git(purged.history.path, "ls-tree", "-r", tree).split()
+        holds = any(
+            any(v in _blob(purged.history.path, oid) for v in values)
+            for oid in blobs
+            if len(oid) == 40
+        )
+        if key in purged.history.clean_subjects:
+            assert not holds
+        if holds:
+            assert new[key] != tree, key
+        else:
+            assert new[key] == tree, key
+
+
+def _blob(path: Path, oid: str) -> bytes:
+    proc = subprocess.run(
+        ["git", "cat-file", "-p", oid], cwd=path, env=base_env(), capture_output=True, check=False
+    )
+    return proc.stdout
+
+
+def test_the_bundle_restores_the_original(purged: Purged, tmp_path: Path) -> None:
+    restored = tmp_path / "restored.git"
+    git(tmp_path, "clone", "-q", "--mirror", str(purged.bundle), str(restored))
+    assert refs(restored) == purged.before
+    git(restored, "fsck", "--no-progress")
+
+
+def test_the_replacement_file_is_gone(purged: Purged) -> None:
+    assert list(purged.tmpdir.iterdir()) == []
+    assert not [p for p in purged.result.parent.iterdir() if ".partial" in p.name]
+
+
+def test_next_steps_cover_every_ref_and_every_secret(purged: Purged) -> None:
+    report = purged.report.read_text()
+    for ref in refs(purged.result):
+        if ref.startswith(("refs/heads/", "refs/tags/")):
+            assert f"{ref}:{ref}" in report, ref
+    assert "refs/stash" in report
+    assert "re-clone" in report and "Pull-request refs" in report and "Forks" in report
+    from secretsops.fingerprint import fingerprint
+
+    for value in purged.history.purged.values():
+        assert fingerprint(value) in report
+    assert fingerprint(purged.history.kept["fixture"]) not in report
+
+
+def test_a_second_verification_scan_finds_none_of_them(purged: Purged) -> None:
+    """Our own scanner, on every ref of the result: none of the purged fingerprints."""
+    proc = run(purged.history, "scan", "--history", "--no-cache", "--format", "json", purged.result)
+    found = {f["fingerprint"] for f in json.loads(proc.stdout)["findings"]}
+    from secretsops.fingerprint import fingerprint
+
+    assert not found & {fingerprint(v) for v in purged.history.purged.values()}
+    assert fingerprint(purged.history.kept["fixture"]) in found
+
+
+# Private keys: the whole armoured block goes, not only the armour line.
+
+
+def test_a_private_key_block_is_removed_whole(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    pem = fakes.private_key_pem()
+    body = pem.splitlines()[2]
+    repo.write("keys/deploy.pem", pem)
+    repo.add()
+    repo.commit("key")
+    repo.git("rm", "-q", "keys/deploy.pem")
+    repo.commit("drop key")
+    baseline = tmp_path / "b.json"
+    assert repo.run("baseline", "create", "--history", "--baseline", baseline).returncode == 0
+    data = json.loads(baseline.read_text())
+    for entries in data["results"].values():
+        for entry in entries:
+            entry["is_secret"] = True
+    baseline.write_text(json.dumps(data))
+    out = tmp_path / "out.git"
+    proc = repo.run("purge", "-b", baseline, "-o", out, "--yes")
+    assert proc.returncode == 0, proc.stderr
+    everything = all_object_bytes(out)
+    assert body.encode() not in everything
+    assert b"PRIVATE KEY-----" not in everything
+    assert b"***REMOVED:private-key-deploy***" in everything
+
+
+# Verification that fails.
+
+
+def test_a_value_left_in_a_binary_file_fails_verification(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    value = fakes.password()
+    repo.write("app.py", fakes.password_line(value))
+    repo.write("blob.bin", b"\x00\x01binary\x00" + value.encode() + b"\x00")
+    repo.add()
+    repo.commit("both")
+    baseline = _confirm_all(repo, tmp_path)
+    proc = repo.run("purge", "-b", baseline, "-o", tmp_path / "out.git", "--yes")
+    assert proc.returncode == 1, proc.stderr
+    assert "Verification: **FAILED**" in proc.stdout
+    assert "blob.bin" in proc.stdout and "[git]" in proc.stdout
+    assert "verification failed" in proc.stderr
+    assert_absent(value, proc.stdout, proc.stderr)
+
+
+def _confirm_all(repo: Repo, tmp_path: Path) -> Path:
+    baseline = tmp_path / "b.json"
+    proc = repo.run("baseline", "create", "--history", "--baseline", baseline)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(baseline.read_text())
+    for entries in data["results"].values():
+        for entry in entries:
+            entry["is_secret"] = True
+    baseline.write_text(json.dumps(data))
+    return baseline
+
+
+# In place, on a fresh clone, and pushing what the report says.
+
+
+def test_in_place_on_a_fresh_clone_then_the_printed_pushes(tmp_path: Path) -> None:
+    work = Repo(tmp_path / "work")
+    value = fakes.github_token()
+    work.write("ci.sh", f"export GITHUB_TOKEN={value}\n")
+    work.add()
+    work.commit("ci")
+    work.git("checkout", "-q", "-b", "topic")
+    work.write("notes.txt", "later\n")
+    work.add()
+    work.commit("notes")
+    work.git("checkout", "-q", "main")
+    server = tmp_path / "server.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work.path), str(server))
+    clone = tmp_path / "fresh"
+    git(tmp_path, "clone", "-q", "--no-local", str(server), str(clone))
+    baseline = _confirm_all(Repo(clone, init=False), tmp_path)
+    proc = Repo(clone, init=False).run(
+        "purge", "--in-place", "-b", baseline, "--name", f"{_fp(value)}=ci-token", "--yes"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (clone / "ci.sh").read_text() == "export GITHUB_TOKEN=***REMOVED:ci-token***\n"
+    pushes = [line for line in proc.stdout.splitlines() if " push --force " in line]
+    assert pushes and all(str(server) in line for line in pushes)
+    assert any("refs/remotes/origin/topic:refs/heads/topic" in line for line in pushes)
+    for line in pushes:
+        subprocess.run(line, shell=True, check=True, env=base_env(), capture_output=True)  # noqa: S602
+    git(server, "reflog", "expire", "--expire=now", "--all")
+    git(server, "gc", "-q", "--prune=now")
+    assert not [o for o, d in reachable_blobs(server).items() if value.encode() in d]
+    assert value.encode() not in all_object_bytes(server)
+
+
+def _fp(value: str) -> str:
+    from secretsops.fingerprint import fingerprint
+
+    return fingerprint(value)
+
+
+def test_in_place_refuses_a_clone_that_is_not_fresh(tmp_path: Path) -> None:
+    h = build(tmp_path / "repo")
+    baseline = audited_baseline(h)
+    before = refs(h.path)
+    proc = run(h, "purge", "--in-place", "-b", baseline, "--yes", "--bundle", tmp_path / "b.bundle")
+    assert_clean_error(proc)
+    assert "fresh clone" in proc.stderr
+    assert refs(h.path) == before
+    everything = all_object_bytes(h.path)
+    assert all(v.encode() in everything for v in h.purged.values())
+
+
+# Interrupted runs leave the original as it was.
+
+
+def _slow_history(tmp_path: Path, commits: int = 1500) -> tuple[Repo, Path]:
+    """A repository big enough that a purge takes a while, built with fast-import."""
+    repo = Repo(tmp_path / "repo")
+    value = fakes.password()
+    stream = []
+    for n in range(commits):
+        content = f"{fakes.password_line(value)}\ncounter = {n}\n" if n == 0 else f"n = {n}\n"
+        data = content.encode()
+        name = "app.py" if n == 0 else f"f{n % 50}.py"
+        message = f"c{n:04}"
+        stream.append(
+            f"commit refs/heads/main\ncommitter t <t@example.com> {1_600_000_000 + n} +0000\n"
+            f"data {len(message)}\n{message}\n"
+            f"M 100644 inline {name}\ndata {len(data)}\n"
+        )
+        stream.append(content)
+    subprocess.run(
+        ["git", "fast-import", "--quiet"],
+        cwd=repo.path,
+        input="".join(stream).encode(),
+        env=base_env(),
+        check=True,
+    )
+    return repo, _confirm_all(repo, tmp_path)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_killed_run_leaves_the_original_untouched(tmp_path: Path, sig: signal.Signals) -> None:
+    repo, baseline = _slow_history(tmp_path)
+    before = refs(repo.path)
+    objects = all_object_bytes(repo.path)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = base_env()
+    env["TMPDIR"] = str(tmpdir)
+    out = tmp_path / "out.git"
+    proc = subprocess.Popen(
+        [str(SECRETSOPS), "purge", "-b", str(baseline), "-o", str(out), "--yes"],
+        cwd=repo.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    # Wait until the rewrite is under way: the replacement file exists only meanwhile.
+    while proc.poll() is None and not list(tmpdir.glob("secretsops-purge-*/replacements.txt")):
+        time.sleep(0.005)
+    assert proc.poll() is None, "the purge ended before it could be interrupted"
+    os.kill(proc.pid, sig)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert refs(repo.path) == before
+    assert all_object_bytes(repo.path) == objects
+    git(repo.path, "fsck", "--no-progress")
+    assert not out.exists()
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 130, stderr
+        assert b"Traceback" not in stderr
+        assert list(tmpdir.iterdir()) == []
+        assert not [p for p in tmp_path.iterdir() if ".partial" in p.name]
+
+
+def test_the_replacement_file_is_private_and_always_removed() -> None:
+    from secretsops.purge.rewrite import replacement_file
+    from secretsops.purge.targets import Target
+
+    value = fakes.password()
+    target = Target("so1:x", "db-password", ["Secret Keyword"], ["a.py"], [], value)
+    with replacement_file([target]) as path:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert path.read_bytes() == f"literal:{value}==>***REMOVED:db-password***\n".encode()
+        kept = path
+    assert not kept.exists() and not kept.parent.exists()
+    with pytest.raises(RuntimeError), replacement_file([target]) as path:
+        kept = path
+        raise RuntimeError("rewrite failed")
+    assert not kept.exists() and not kept.parent.exists()
+
+
+def test_replacement_lines_longest_first_and_multiline_as_regex() -> None:
+    import re
+
+    from secretsops.purge.rewrite import replacement_lines
+    from secretsops.purge.targets import Target
+
+    short, long_ = fakes.password(), fakes.password() * 2
+    odd = "ab==>c\nd" + fakes.password()
+    lines = replacement_lines(
+        [
+            Target("so1:a", "a", ["t"], ["f"], [], short),
+            Target("so1:b", "b", ["t"], ["f"], [], long_),
+            Target("so1:c", "c", ["t"], ["f"], [], odd),
+        ]
+    )
+    assert lines[0] == f"literal:{long_}==>***REMOVED:b***".encode()
+    assert lines[2] == f"literal:{short}==>***REMOVED:a***".encode()
+    assert lines[1].startswith(b"regex:") and b"\n" not in lines[1]
+    pattern, _, marker = lines[1][6:].rpartition(b"==>")
+    assert marker == b"***REMOVED:c***"
+    assert re.fullmatch(pattern, odd.encode())
+
+
+# Bad input: one line, exit 2, nothing written.
+
+
+def test_bad_input(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    value = fakes.password()
+    repo.write("app.py", fakes.password_line(value))
+    repo.add()
+    repo.commit("one")
+    unlabelled = tmp_path / "unlabelled.json"
+    assert repo.run("baseline", "create", "--history", "--baseline", unlabelled).returncode == 0
+    confirmed = _confirm_all(repo, tmp_path)
+    cases = [
+        (["purge", "-b", unlabelled, "--yes"], "labelled real"),
+        (["purge", "-b", tmp_path / "missing.json", "--yes"], "not found"),
+        (["purge", tmp_path / "nowhere", "--yes"], "not found"),
+        (["purge", "-b", confirmed, "--name", "bad", "--yes"], "FINGERPRINT=NAME"),
+        (["purge", "-b", confirmed, "--name", "so1:000000000=x", "--yes"], "no confirmed"),
+        (["purge", "-b", confirmed, "--name", f"{_fp(value)}=bad_name!", "--yes"], "Key Vault"),
+        (["purge", "-b", confirmed, "-o", tmp_path, "--yes"], "exists"),
+        (["purge", "-b", confirmed, "--in-place", "-o", tmp_path / "x"], "exclude"),
+        (["purge", "-b", confirmed], "not confirmed"),
+    ]
+    for args, message in cases:
+        proc = repo.run(*args)
+        assert_clean_error(proc)
+        assert message in proc.stderr, (args, proc.stderr)
+        assert_absent(value, proc.stdout, proc.stderr)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert_clean_error(repo.run("purge", plain, "-b", confirmed, "--yes"))
+    assert not list(tmp_path.glob("*.bundle")) and not (tmp_path / "repo-purged.git").exists()
+
+
+def test_answering_no_changes_nothing(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write("app.py", fakes.password_line())
+    repo.add()
+    repo.commit("one")
+    baseline = _confirm_all(repo, tmp_path)
+    proc = repo.run("purge", "-b", baseline, input="n\n")
+    assert_clean_error(proc)
+    assert not list(tmp_path.glob("*.bundle")) and not (tmp_path / "repo-purged.git").exists()
+    proc = repo.run("purge", "-b", baseline, input="y\n")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "repo-purged.git").is_dir() and list(tmp_path.glob("repo-backup-*.bundle"))
