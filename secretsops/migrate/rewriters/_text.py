@@ -142,14 +142,14 @@ def sweep_leftovers(
 def sites_with_extra_occurrences(
     text: str, sites: Sequence[Site], lines: Lines | None = None
 ) -> list[tuple[Site, int]]:
-    """Each site's value at its own line first, then every other offset of the same value in
-    the file: the scanner reports one finding per value and file, at its first line, so a
-    value used twice arrives as one site."""
+    """Every site's value at its own line first (all sites), then every other offset of the
+    same value in the file, attributed to the first site holding it: the scanner reports one
+    finding per value and file, so a value used twice may arrive as one site. Callers take the
+    first claim of each offset."""
     lines = lines or Lines(text)
-    out: list[tuple[Site, int]] = []
+    own: list[tuple[Site, int]] = []
+    extra: list[tuple[Site, int]] = []
     for site in sites:
-        found = occurrences(text, site.value)
-        own = [at for at in found if lines.line_of(at) == site.line]
-        others = [at for at in found if lines.line_of(at) != site.line]
-        out.extend((site, at) for at in own + others)
-    return out
+        for at in occurrences(text, site.value):
+            (own if lines.line_of(at) == site.line else extra).append((site, at))
+    return own + extra

@@ -5,10 +5,12 @@ tree, and we never dump a tree back)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import yaml
+
+from secretsops.migrate.rewriters.base import Site
 
 PathKey = str | int
 
@@ -96,17 +98,23 @@ def scalar_value(node: yaml.Node | None) -> str | None:
     return str(node.value) if isinstance(node, yaml.ScalarNode) else None
 
 
+_SEGMENT = re.compile(r'\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]|\.?([^.\[\]]+)')
+
+
 def split_structural_path(path: str) -> list[PathKey]:
-    """``jobs.build.steps[2].env.SQL_PASSWORD`` -> ["jobs", "build", "steps", 2, "env", ...]."""
+    """``jobs[0].steps[2].env.SQL_PASSWORD`` -> ["jobs", 0, "steps", 2, "env", ...]; a key
+    written ``["a.b"]`` (JSON string) is one key; ``jobs.build`` names a job by its id."""
+    import json
+
     out: list[PathKey] = []
-    for part in path.split("."):
-        match = re.fullmatch(r"([^\[\]]*)((?:\[\d+\])*)", part)
-        if not match:
-            out.append(part)
-            continue
-        if match.group(1):
-            out.append(match.group(1))
-        out.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+    for match in _SEGMENT.finditer(path):
+        index, quoted, plain = match.groups()
+        if index is not None:
+            out.append(int(index))
+        elif quoted is not None:
+            out.append(str(json.loads(quoted)))
+        elif plain is not None:
+            out.append(plain)
     return out
 
 
@@ -201,19 +209,22 @@ class Hit:
     scalar: Scalar
 
 
-def hits(text: str, roots: list[yaml.Node | None], values: list[str]) -> list[Hit]:
-    """Every offset of each value that lies inside a scalar, in document order per value."""
+def hits(text: str, roots: list[yaml.Node | None], sites: Sequence[Site]) -> list[Hit]:
+    """Every offset of each site's value that lies inside a scalar: offsets on the site's own
+    line first (for every site), then the value's other offsets, each span claimed once."""
+    from secretsops.migrate.rewriters._text import Lines, sites_with_extra_occurrences
+
     found = list(scalars(roots))
+    index_of = {id(site): i for i, site in enumerate(sites)}
     out: list[Hit] = []
     taken: set[tuple[int, int]] = set()
-    for index, value in enumerate(values):
-        at = text.find(value) if value else -1
-        while at != -1:
-            span = (at, at + len(value))
-            for scalar in found:
-                if scalar.start <= span[0] and span[1] <= scalar.end and span not in taken:
-                    taken.add(span)
-                    out.append(Hit(index, span[0], span[1], scalar))
-                    break
-            at = text.find(value, span[1])
+    for site, at in sites_with_extra_occurrences(text, sites, Lines(text)):
+        span = (at, at + len(site.value))
+        if span in taken:
+            continue
+        for scalar in found:
+            if scalar.start <= span[0] and span[1] <= scalar.end:
+                taken.add(span)
+                out.append(Hit(index_of[id(site)], span[0], span[1], scalar))
+                break
     return out

@@ -51,35 +51,30 @@ class AzurePipelinesRewriter:
         if not roots:
             return []
         found = list(_yaml.scalars(roots))
+        candidates: list[tuple[Site, int]] = []
+        for site in sites:  # the scanner's structural path names the node: it comes first
+            node = _structural_node(roots, site.structural_path)
+            if isinstance(node, yaml.ScalarNode):
+                start, end = int(node.start_mark.index), int(node.end_mark.index)
+                candidates += [(site, at) for at in _text.occurrences(text, site.value, start, end)]
+        candidates += _text.sites_with_extra_occurrences(text, sites)
         out: list[Replacement] = []
         taken: set[tuple[int, int]] = set()
-        for site in sites:
-            preferred: list[int] = []
-            if site.structural_path:
-                node = _yaml.resolve(roots[0], site.structural_path)
-                if isinstance(node, yaml.ScalarNode):
-                    start, end = int(node.start_mark.index), int(node.end_mark.index)
-                    preferred = _text.occurrences(text, site.value, start, end)
-            offsets = preferred + [
-                at
-                for _, at in _text.sites_with_extra_occurrences(text, [site])
-                if at not in preferred
-            ]
-            for at in offsets:
-                span = (at, at + len(site.value))
-                scalar = _containing(found, *span)
-                if scalar is None or span in taken:
-                    continue
-                taken.add(span)
-                out.append(
-                    Replacement(
-                        site=site,
-                        start=span[0],
-                        end=span[1],
-                        stored=site.value,
-                        name_hint=_name_hint(scalar),
-                    )
+        for site, at in candidates:
+            span = (at, at + len(site.value))
+            scalar = _containing(found, *span)
+            if scalar is None or span in taken:
+                continue
+            taken.add(span)
+            out.append(
+                Replacement(
+                    site=site,
+                    start=span[0],
+                    end=span[1],
+                    stored=site.value,
+                    name_hint=_name_hint(scalar),
                 )
+            )
         return out
 
     def render(
@@ -120,6 +115,16 @@ def _manual(chosen: Sequence[tuple[Replacement, Reference]], why: str) -> Rewrit
             for line, name in lines
         ),
     )
+
+
+def _structural_node(roots: list[yaml.Node | None], path: str | None) -> yaml.Node | None:
+    if not path:
+        return None
+    for root in roots:
+        node = _yaml.resolve(root, path)
+        if node is not None:
+            return node
+    return None
 
 
 def _containing(found: list[_yaml.Scalar], start: int, end: int) -> _yaml.Scalar | None:

@@ -95,9 +95,7 @@ class ComposeRewriter:
 
     def locate(self, path: str, text: str, sites: Sequence[Site]) -> list[Replacement]:
         roots = _yaml.documents(text)
-        lines = Lines(text)
-        hits = _yaml.hits(text, roots, [s.value for s in sites])
-        hits.sort(key=lambda h: (h.site_index, lines.line_of(h.start) != sites[h.site_index].line))
+        hits = _yaml.hits(text, roots, sites)
         out: list[Replacement] = []
         for hit in hits:
             site = sites[hit.site_index]

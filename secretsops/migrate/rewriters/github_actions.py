@@ -32,9 +32,7 @@ class GitHubActionsRewriter:
 
     def locate(self, path: str, text: str, sites: Sequence[Site]) -> list[Replacement]:
         roots = _yaml.documents(text)
-        lines = _text.Lines(text)
-        hits = _yaml.hits(text, roots, [s.value for s in sites])
-        hits.sort(key=lambda h: (h.site_index, lines.line_of(h.start) != sites[h.site_index].line))
+        hits = _yaml.hits(text, roots, sites)
         return [
             Replacement(
                 site=sites[h.site_index],

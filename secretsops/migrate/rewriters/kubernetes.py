@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from secretsops.migrate.rewriters import _text, _yaml
-from secretsops.migrate.rewriters._text import Edit, Lines
+from secretsops.migrate.rewriters._text import Edit
 from secretsops.migrate.rewriters.base import (
     Reference,
     Replacement,
@@ -35,9 +35,7 @@ class KubernetesSecretRewriter:
 
     def locate(self, path: str, text: str, sites: Sequence[Site]) -> list[Replacement]:
         roots = _yaml.documents(text)
-        lines = Lines(text)
-        hits = _yaml.hits(text, roots, [s.value for s in sites])
-        hits.sort(key=lambda h: (h.site_index, lines.line_of(h.start) != sites[h.site_index].line))
+        hits = _yaml.hits(text, roots, sites)
         out: list[Replacement] = []
         for hit in hits:
             scalar = hit.scalar

@@ -105,8 +105,8 @@ class TerraformRewriter:
             edits.append(_data_blocks(text, data, options.vault_name, nl))
             notes.append(
                 f"set resource_group_name '{RESOURCE_GROUP_PLACEHOLDER}' of data "
-                f'"azurerm_key_vault" "{VAULT_DATA}"; the identity running Terraform needs Get '
-                "on the vault's secrets"
+                f'"azurerm_key_vault" "{VAULT_DATA}" to the resource group of vault '
+                f"'{options.vault_name}'; the identity running Terraform needs Get on its secrets"
             )
             notes.append(
                 "a data source's value is stored in plain text in the Terraform state: protect "
