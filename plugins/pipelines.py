@@ -45,12 +45,27 @@ class PipelineVariableDetector(base.BasePlugin):
     ) -> set[Any]:
         if not enable_eager_search:
             return set()
+        values = line_values(line)
+        # detect-secrets audits a YAML file through its transformer, which moves a block
+        # scalar (an inline script) to the key's line: read the line as the file has it too.
+        values |= line_values(_file_line(filename, line_number))
         return {
             potential_secret.PotentialSecret(
                 type=self.secret_type, filename=filename, secret=value, line_number=line_number
             )
-            for value in line_values(line)
+            for value in values
         }
+
+
+def _file_line(filename: str, number: int) -> str:
+    try:
+        with open(filename, encoding="utf-8", errors="replace") as handle:
+            for i, line in enumerate(handle, start=1):
+                if i == number:
+                    return line.rstrip("\r\n")
+    except OSError:
+        return ""
+    return ""
 
 
 def line_values(line: str) -> set[str]:
