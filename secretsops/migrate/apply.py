@@ -65,12 +65,14 @@ def _located(
     root: Path, plan: Plan, engine: Engine, path: str, content: atomic.FileText
 ) -> list[Replacement]:
     """The replacements the rewriter finds today for the plan's sites in this file."""
-    wanted = {
-        loc.finding_fingerprint for s in plan.secrets for loc in s.locations if loc.path == path
-    }
+    here = [loc for s in plan.secrets for loc in s.locations if loc.path == path]
+    wanted = {loc.finding_fingerprint for loc in here}
+    lines = {loc.line for loc in here}
     text = content.text
     sites: dict[tuple[int, str], Site] = {}
     for hit in sorted(engine.scan_text(path, text), key=lambda h: (h.line, h.type)):
+        if hit.line not in lines:  # the file is as planned: sites are at the planned lines
+            continue
         digest = fp.fingerprint(hit.secret)
         if digest in wanted and (hit.line, hit.secret) not in sites:
             sites[(hit.line, hit.secret)] = Site(
