@@ -107,6 +107,12 @@ def main() -> int:
             generate(src, args.generate)
         else:
             git(work, "clone", "-q", "--mirror", str(args.repo.resolve()), str(src))
+            # Pull-request refs of a server mirror cannot be pushed back, and a stored mirror
+            # may lack some of their objects: branches and tags only.
+            pulls = git(src, "for-each-ref", "--format=delete %(refname)", "refs/pull")
+            if pulls:
+                git(src, "update-ref", "--stdin", input=(pulls + "\n").encode())
+                print(f"dropped {len(pulls.splitlines())} refs/pull/* refs")
         values = plant(src, args.plant)
         commits = int(git(src, "rev-list", "--all", "--count"))
         refs = len(git(src, "for-each-ref", "--format=%(refname)").splitlines())
