@@ -258,3 +258,36 @@ def test_value_in_a_comment_is_replaced_by_a_placeholder(tmp_path: Path) -> None
     assert "# old password was [moved to Key Vault: db-password]" in out.text
     assert out.result.manual and "line 2" in out.result.manual[0]
     assert_rewritten(out, tmp_path / "repo", value)
+
+
+def test_windows_pool_cli_task_and_no_final_newline(tmp_path: Path) -> None:
+    value = new_password()
+    old = f"""jobs:
+- job: win
+  pool:
+    vmImage: windows-latest
+  steps:
+  - script: |
+      sqlcmd -P {value} -S db
+
+    displayName: Schema
+- job: cli
+  steps:
+  - task: AzureCLI@2
+    inputs:
+      scriptType: pscore
+      inlineScript: Connect-Db -Password '{value}'"""
+    site = Site("azure-pipelines.yml", 7, value, "Pipeline Variable Secret")
+    out = rewrite(tmp_path / "repo", "azure-pipelines.yml", old, sites=[site])
+    doc = yaml.safe_load(out.text)
+    win, cli = doc["jobs"][0]["steps"], doc["jobs"][1]["steps"]
+    assert win[1] == {
+        "script": "sqlcmd -P %SECRET% -S db\n",
+        "displayName": "Schema",
+        "env": {"SECRET": "$(secret)"},
+    }
+    assert cli[1]["inputs"]["inlineScript"] == "Connect-Db -Password $env:SECRET"
+    assert cli[1]["env"] == {"SECRET": "$(secret)"}
+    assert [s.get("task") for s in (win[0], cli[0])] == ["AzureKeyVault@2"] * 2
+    assert not out.text.endswith("\n")
+    assert_rewritten(out, tmp_path / "repo", value)

@@ -98,8 +98,12 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     return "".join(out)
 
 
-def ensure_trailing_newline(text: str, newline: str) -> str:
-    return text if not text or text.endswith(("\n", "\r")) else text + newline
+def keep_final_newline(old: str, new: str) -> str:
+    """A file that did not end with a line break still does not (lines appended at its end
+    bring one)."""
+    if old and not old.endswith(("\n", "\r")) and new.endswith(("\n", "\r")):
+        return new.rstrip("\r\n") if new.rstrip("\r\n") else new
+    return new
 
 
 PLACEHOLDER = "[moved to Key Vault: {name}]"
@@ -115,7 +119,7 @@ def sweep_leftovers(
     targets: dict[str, str] = {}
     for replacement, reference in chosen:
         for value in (replacement.site.value, replacement.stored):
-            if len(value) >= 4:
+            if len(value) >= 6:
                 targets.setdefault(value, reference.secret_name)
     edits: list[tuple[Edit, str]] = []
     taken: list[tuple[int, int]] = []

@@ -93,7 +93,7 @@ class AzurePipelinesRewriter:
         plan.rename_removed_variables()
         plan.add_vault_access()
         plan.add_env_mappings()
-        new_text = _text.apply_edits(text, plan.edits)
+        new_text = _text.keep_final_newline(text, _text.apply_edits(text, plan.edits))
         if not _yaml.parses(new_text):
             return _manual(chosen, "the rewritten file would not parse; rewrite it by hand")
         new_text, leftovers = _text.sweep_leftovers(new_text, chosen)

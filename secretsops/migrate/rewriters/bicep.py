@@ -40,8 +40,12 @@ class BicepRewriter:
             literal = _lexer.containing(found, at, at + len(site.value))
             if literal is None or literal.value is None or literal.start in taken:
                 continue
-            head = text[lines.start(lines.line_of(literal.start)) : literal.start]
-            match = _PARAM.match(head) or _PROPERTY.search(head)
+            line = lines.line_of(literal.start)
+            head = text[lines.start(line) : literal.start]
+            match = _PARAM.match(head)
+            if match is None and not path.lower().endswith(".bicepparam"):
+                # getSecret() is allowed only as a module parameter: elsewhere, a person
+                match = _PROPERTY.search(head) if _in_module_params(text, lines, line) else None
             if match is None:
                 continue
             taken.add(literal.start)

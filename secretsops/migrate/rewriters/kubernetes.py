@@ -111,7 +111,7 @@ class KubernetesSecretRewriter:
                 f"vault) and tenantId '{TENANT_PLACEHOLDER}'; the cluster needs the Secrets "
                 "Store CSI driver with the Azure provider"
             )
-        new_text = _text.apply_edits(text, edits)
+        new_text = _text.keep_final_newline(text, _text.apply_edits(text, edits))
         if not _yaml.parses(new_text):
             return RewriteResult(
                 kind=self.kind,

@@ -113,7 +113,9 @@ class TerraformRewriter:
                 "the state, or with Terraform 1.10+ use an ephemeral azurerm_key_vault_secret "
                 "for write-only arguments"
             )
-        new_text, leftovers = _text.sweep_leftovers(_text.apply_edits(text, edits), chosen)
+        new_text, leftovers = _text.sweep_leftovers(
+            _text.keep_final_newline(text, _text.apply_edits(text, edits)), chosen
+        )
         return RewriteResult(kind=self.kind, text=new_text, notes=tuple(notes), manual=leftovers)
 
 
