@@ -16,6 +16,9 @@ from rewriter_files import (
     sql_connection,
 )
 
+from secretsops.migrate.rewriters import rewriter_for
+from secretsops.migrate.rewriters.base import Site
+
 
 def test_python_literals_become_os_environ_and_os_is_imported(tmp_path: Path) -> None:
     password = new_password()
@@ -124,3 +127,13 @@ Write-Host "done"
     )
     assert_kept(old, out.text, [line_of(old, "ConvertTo")])
     assert_rewritten(out, tmp_path / "repo", password)
+
+
+def test_docstrings_and_here_strings_are_prose_not_values(tmp_path: Path) -> None:
+    value = new_password()
+    text = f'def connect():\n    """Log in with password = "{value}"."""\n    return 1\n'
+    site = Site("db.py", 2, value, "Secret Keyword")
+    assert rewriter_for("db.py", text).locate("db.py", text, [site]) == []
+    script = f'$body = @"\npassword = "{value}"\n"@\n'
+    site = Site("run.ps1", 2, value, "Secret Keyword")
+    assert rewriter_for("run.ps1", script).locate("run.ps1", script, [site]) == []

@@ -123,7 +123,8 @@ def _string(
         return None
     body = text[body_start:j]
     if lang is POWERSHELL:
-        template = quote == '"' and re.search(r"\$[A-Za-z_{(]", body) is not None
+        here_string = text[start - 1 : start] == "@"  # @"..."@: a block, not a literal
+        template = here_string or (quote == '"' and re.search(r"\$[A-Za-z_{(]", body) is not None)
     elif lang is JAVASCRIPT:
         template = quote == "`" and "${" in body
     else:

@@ -135,8 +135,9 @@ def _python_literals(text: str) -> list[tuple[int, int, str | None]] | None:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError):
         return None
+    docstrings = _statement_strings(text)
     for token in tokens:
-        if token.type != tokenize.STRING:
+        if token.type != tokenize.STRING or token.start[0] in docstrings:
             continue
         prefix = token.string[: len(token.string) - len(token.string.lstrip("rRbBuUfF"))]
         if set(prefix.lower()) & {"b", "f"}:
@@ -149,6 +150,22 @@ def _python_literals(text: str) -> list[tuple[int, int, str | None]] | None:
         end = lines.start(token.end[0]) + token.end[1]
         out.append((start, end, value if isinstance(value, str) else None))
     return out
+
+
+def _statement_strings(text: str) -> set[int]:
+    """First lines of strings that stand alone as statements (docstrings): prose, not a value
+    a lookup could replace."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return set()
+    return {
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
 
 
 def _name_hint(text: str, start: int) -> str:
