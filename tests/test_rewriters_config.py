@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import hcl2
 from rewriter_files import (
     OPTIONS,
     assert_kept,
@@ -199,7 +200,16 @@ resource "azurerm_mssql_server" "sql" {{
     assert 'data "azurerm_key_vault_secret" "administrator_login_password" {' in out.text
     assert '  name         = "administrator-login-password"' in out.text
     assert f'  name                = "{OPTIONS.vault_name}"' in out.text
-    assert out.text.count("{") == out.text.count("}")
+    parsed = hcl2.loads(out.text)
+    server = parsed["resource"][0]['"azurerm_mssql_server"']['"sql"']
+    assert server["administrator_login_password"] == (
+        "${data.azurerm_key_vault_secret.administrator_login_password.value}"
+    )
+    data = {kind: body for block in parsed["data"] for kind, body in block.items()}
+    secret = data['"azurerm_key_vault_secret"']['"administrator_login_password"']
+    assert data['"azurerm_key_vault"']['"secretsops"']["name"] == f'"{OPTIONS.vault_name}"'
+    assert secret["name"] == '"administrator-login-password"'
+    assert secret["key_vault_id"] == "${data.azurerm_key_vault.secretsops.id}"
     assert_kept(old, out.text, [5])
     assert_rewritten(out, tmp_path / "repo", password)
 
@@ -216,6 +226,8 @@ def test_terraform_variable_default_and_tfvars_move_to_tf_var(tmp_path: Path) ->
     site = Site("infra/variables.tf", 3, password, "High Entropy String")
     out = rewrite(tmp_path / "repo", "infra/variables.tf", old, sites=[site])
     assert out.text == ('variable "admin_password" {\n  type    = string\n  sensitive = true\n}\n')
+    variable = hcl2.loads(out.text)["variable"][0]['"admin_password"']
+    assert variable["sensitive"] is True and "default" not in variable
     assert any("TF_VAR_admin_password" in n for n in out.result.notes)
     assert_rewritten(out, tmp_path / "repo", password)
 
