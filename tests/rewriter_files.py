@@ -180,4 +180,19 @@ def python_compiles(source: str, tmp: Path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+def javascript_parses(source: str, tmp: Path) -> bool:
+    """``node --check`` on the source; False when node is not installed (then only the
+    line-by-line assertions of the test speak)."""
+    import shutil
+
+    node = shutil.which("node")
+    if node is None:
+        return False
+    script = tmp / "syntax_check.js"
+    script.write_text(source)
+    proc = subprocess.run([node, "--check", str(script)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return True
+
+
 __all__ = ["OPTIONS", "VAULT", "Outcome", "fakes", "new_password"]

@@ -9,6 +9,7 @@ from rewriter_files import (
     assert_kept,
     assert_rewritten,
     fakes,
+    javascript_parses,
     line_of,
     new_password,
     python_compiles,
@@ -75,6 +76,7 @@ module.exports = config;
     line = out.text.splitlines()[1]
     assert line.startswith("const config = { accessKeyId: process.env.")
     assert "password: process.env.PASSWORD }" in line
+    javascript_parses(out.text, tmp_path)
     assert_kept(old, out.text, [2])
     assert_rewritten(out, tmp_path / "repo", key_id, password)
 
