@@ -202,6 +202,7 @@ def main() -> int:
             f"purge (end to end):                 {purge_s:7.2f} s  "
             f"= {purge_s / scan_s:.2f} x the history scan"
         )
+        split = re.search(r"rescanned in ([\d.]+) s, (\d+) objects read in ([\d.]+) s", proc.stderr)
         for name, label in (
             ("backup", "bundle backup"),
             ("rewritten", "clone + git-filter-repo + prune"),
@@ -209,6 +210,9 @@ def main() -> int:
         ):
             if name in phases:
                 print(f"  {label:36s} {float(phases[name]):7.2f} s")
+        if split:
+            print(f"    rescan for the purged fingerprints   {float(split[1]):7.2f} s")
+            print(f"    {split[2]} objects searched with git {float(split[3]):7.2f} s")
         everything = subprocess.run(
             ["git", "cat-file", "--batch-all-objects", "--batch"],
             cwd=out,

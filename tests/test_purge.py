@@ -369,8 +369,8 @@ def test_a_killed_run_leaves_the_original_untouched(tmp_path: Path, sig: signal.
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    # Wait until the rewrite is under way: the replacement file exists only meanwhile.
-    while proc.poll() is None and not list(tmpdir.glob("secretsops-purge-*/replacements.txt")):
+    # Wait until the rewrite is under way: the hidden copy exists only meanwhile.
+    while proc.poll() is None and not list(tmp_path.glob(".out.git.partial-*/*")):
         time.sleep(0.005)
     assert proc.poll() is None, "the purge ended before it could be interrupted"
     os.kill(proc.pid, sig)
@@ -380,6 +380,8 @@ def test_a_killed_run_leaves_the_original_untouched(tmp_path: Path, sig: signal.
     assert all_object_bytes(repo.path) == objects
     git(repo.path, "fsck", "--no-progress")
     assert not out.exists()
+    # Even killed outright, no file with the values is left behind (directories may be).
+    assert [p for p in tmpdir.rglob("*") if not p.is_dir()] == []
     if sig == signal.SIGTERM:
         assert proc.returncode == 130, stderr
         assert b"Traceback" not in stderr

@@ -138,7 +138,9 @@ def staging_folder(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], cwd: Path, pass_fds: Sequence[int] = ()
+) -> subprocess.CompletedProcess[str]:
     """Run a command in its own process group; if this run is interrupted, end the whole group
     (git clone's pack readers, git-filter-repo's fast-export and fast-import) before the
     caller removes the folder they write to."""
@@ -150,6 +152,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        pass_fds=tuple(pass_fds),
     )
     try:
         stdout, stderr = proc.communicate()
@@ -183,25 +186,44 @@ def mirror_clone(source: Path, folder: Path) -> None:
 
 
 def filter_repo(repo: Path, replacements: Path, *, force: bool) -> None:
-    """Run git-filter-repo on ``repo``: every blob and message, every ref, names kept."""
-    args = [
-        sys.executable,
-        "-m",
-        "git_filter_repo",
-        "--replace-text",
-        str(replacements),
-        "--replace-message",
-        str(replacements),
-        "--partial",
-        "--replace-refs",
-        "delete-no-add",
-        "--quiet",
-    ]
+    """Run git-filter-repo on ``repo``: every blob and message, every ref, names kept.
+
+    Where the system can reopen a file through its descriptor (``/dev/fd`` on Linux), the
+    replacement file is opened, its name removed at once, and git-filter-repo reads it as
+    ``/dev/fd/N``: from then on the values are on no path, so even a run killed outright
+    (SIGKILL) leaves no file with them behind.
+    """
+    args = [sys.executable, "-m", "git_filter_repo"]
+    options = ["--partial", "--replace-refs", "delete-no-add", "--quiet"]
     if force:
-        args.append("--force")
-    proc = _run(args, repo)
+        options.append("--force")
+    fd = os.open(replacements, os.O_RDONLY)
+    try:
+        source = str(replacements)
+        if _reopens_by_descriptor(fd):
+            replacements.unlink()
+            source = f"/dev/fd/{fd}"
+        proc = _run(
+            [*args, "--replace-text", source, "--replace-message", source, *options],
+            repo,
+            pass_fds=(fd,),
+        )
+    finally:
+        os.close(fd)
     if proc.returncode != 0:
         raise PurgeError(f"git-filter-repo failed on {repo}: {_reason(proc.stdout + proc.stderr)}")
+
+
+def _reopens_by_descriptor(fd: int) -> bool:
+    """Whether opening ``/dev/fd/N`` gives a new reader of the file from its start (Linux),
+    not a shared offset (as on BSD and macOS, where a second read would find nothing)."""
+    if not Path("/proc/self/fd").is_dir():
+        return False
+    try:
+        with open(f"/dev/fd/{fd}", "rb") as first, open(f"/dev/fd/{fd}", "rb") as second:
+            return first.read(1) == second.read(1) and first.tell() == 1
+    except OSError:
+        return False
 
 
 def _reason(output: str) -> str:
@@ -224,12 +246,13 @@ def prune(repo: Path) -> None:
             raise PurgeError(f"cannot prune old objects in {repo}: {_last_line(proc.stderr)}")
 
 
-def rewrite_mirror(source: Path, target: Path, replacements: Path) -> None:
+def rewrite_mirror(source: Path, target: Path, targets: Sequence[Target]) -> None:
     """Build the purged mirror of ``source`` at ``target`` (absent until it is complete)."""
     folder = staging_folder(target)
     try:
         mirror_clone(source, folder)
-        filter_repo(folder, replacements, force=True)
+        with replacement_file(targets) as replacements:
+            filter_repo(folder, replacements, force=True)
         prune(folder)
         os.replace(folder, target)
     except BaseException:
@@ -263,10 +286,11 @@ def not_fresh(repo: Path) -> str | None:
     return None
 
 
-def rewrite_in_place(repo: Path, replacements: Path) -> None:
+def rewrite_in_place(repo: Path, targets: Sequence[Target]) -> None:
     """Rewrite ``repo`` itself; git-filter-repo refuses unless it is a fresh clone."""
     try:
-        filter_repo(repo, replacements, force=False)
+        with replacement_file(targets) as replacements:
+            filter_repo(repo, replacements, force=False)
     except PurgeError as exc:
         if "not a fresh clone" not in str(exc):
             raise

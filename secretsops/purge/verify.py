@@ -39,6 +39,8 @@ class Verification:
     commits: int = 0
     objects: int = 0
     remaining: list[Remaining] = field(default_factory=list)
+    scan_seconds: float = 0.0
+    objects_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -144,6 +146,16 @@ def _reachable_paths(root: Path) -> dict[str, str]:
 
 def verify(root: Path, targets: Sequence[Target], jobs: int = 1) -> Verification:
     """Both checks over ``root``."""
+    import time
+
+    start = time.perf_counter()
     commits, by_scan = rescan(root, targets, jobs)
+    middle = time.perf_counter()
     objects, by_git = objects_holding(root, targets)
-    return Verification(commits=commits, objects=objects, remaining=[*by_scan, *by_git])
+    return Verification(
+        commits=commits,
+        objects=objects,
+        remaining=[*by_scan, *by_git],
+        scan_seconds=middle - start,
+        objects_seconds=time.perf_counter() - middle,
+    )
