@@ -10,7 +10,12 @@ A report on any other line is a false positive, attributed to the type the line 
 - detect-secrets 1.5.0 with default settings: ``detect-secrets scan --all-files`` in the folder;
 - gitleaks 8: ``gitleaks dir <dir> --report-format json`` with its default rules.
 
-Usage: ``python benchmarks/quality.py [--seed N] [--json]``.
+Usage: ``python benchmarks/quality.py [--seed N] [--json] [--pipelines]``.
+
+A second section scores the same three tools on pipeline definitions
+(``tests/pipeline_corpus.py``: Azure Pipelines, GitHub Actions, GitLab CI, variable-group, build
+and release definition exports), by line, per construct; ``--pipelines`` prints only that
+section (as JSON with ``--json``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import corpus  # noqa: E402
+import pipeline_corpus  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -130,11 +136,72 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": f}
 
 
+def score_pipelines(
+    labels: list[pipeline_corpus.Label], hits: set[tuple[str, int, str]]
+) -> dict[str, dict[str, float]]:
+    """Precision, recall and F1 by line: positives per construct, false positives by negative."""
+    converted = [
+        corpus.Label(lab.path, lab.line, lab.construct, lab.positive, "") for lab in labels
+    ]
+    return score(converted, hits)
+
+
+def pipelines_section(
+    seed: int, copies: int = 3
+) -> tuple[dict[str, dict[str, dict[str, float]]], str]:
+    files, labels = pipeline_corpus.build(seed, copies=copies)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "pipelines"
+        for rel, text in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        results = {
+            "secretsops": score_pipelines(labels, run_secretsops(root)),
+            "detect-secrets": score_pipelines(labels, run_detect_secrets(root)),
+            "gitleaks": score_pipelines(labels, run_gitleaks(root)),
+        }
+    positives = sum(lab.positive for lab in labels)
+    head = (
+        f"pipelines: {len(files)} files, {positives} positives, {len(labels) - positives} "
+        f"labelled negatives, {sum(t.count(chr(10)) for t in files.values())} lines; seed {seed}"
+    )
+    return results, head
+
+
+def print_table(results: dict[str, dict[str, dict[str, float]]]) -> None:
+    tools = list(results)
+    print(f"{'type':40}" + "".join(f"{t:>24}" for t in tools))
+    print(f"{'':40}" + "".join(f"{'P    R    F1  (fp/fn)':>24}" for _ in tools))
+    kinds = [*sorted({k for r in results.values() for k in r} - {"OVERALL"}), "OVERALL"]
+    for kind in kinds:
+        cells = []
+        for t in tools:
+            row = results[t].get(kind)
+            if row is None:
+                cells.append(f"{'-':>24}")
+            else:
+                cells.append(
+                    f"{row['precision']:.2f} {row['recall']:.2f} {row['f1']:.2f} "
+                    f"({int(row['fp'])}/{int(row['fn'])})".rjust(24)
+                )
+        print(f"{kind[:40]:40}" + "".join(cells))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--pipelines", action="store_true", help="only the pipelines section")
     args = parser.parse_args()
+    if args.pipelines:
+        pipeline_results, head = pipelines_section(args.seed)
+        if args.json:
+            print(json.dumps(pipeline_results, indent=2))
+        else:
+            print(head)
+            print_table(pipeline_results)
+        return 0
     files, labels = corpus.build(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "corpus"
@@ -172,6 +239,10 @@ def main() -> int:
                     f"({int(row['fp'])}/{int(row['fn'])})".rjust(24)
                 )
         print(f"{kind[:40]:40}" + "".join(cells))
+    print()
+    pipeline_results, head = pipelines_section(args.seed)
+    print(head)
+    print_table(pipeline_results)
     return 0
 
 
