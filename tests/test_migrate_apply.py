@@ -240,3 +240,27 @@ def test_atomic_write_keeps_mode_and_leaves_no_temp_file(tmp_path: Path) -> None
     assert bom.encode(bom.text) == b"\xef\xbb\xbfcaf\xc3\xa9\n"
     latin = atomic.decode(b"caf\xe9\n")
     assert latin.encode(latin.text) == b"caf\xe9\n"
+
+
+def test_journal_lock_and_leftovers(gen: Generated, vault: Emulator) -> None:
+    from secretsops.migrate.journal import exclusive
+
+    state = gen.repo.path / ".secretsops"
+    with exclusive(state):
+        busy = gen.repo.run(
+            "migrate", "apply", PLAN, "--yes", "--vault-url", vault.url, "--ca-file", vault.ca_file
+        )
+    assert_clean_error(busy)
+    assert "another secretsops migrate apply is running" in busy.stderr
+    # a temporary file a crash left beside a planned file is cleared by the next run
+    stale = gen.repo.path / "src" / ".app.py.k2j3h4.secretsops-tmp"
+    stale.write_text("rewritten text\n")
+    code, _, err = _apply(gen, vault, "--yes")
+    assert code == 0, err
+    assert not stale.exists()
+    (state / "journal.json").write_text("{ truncated")
+    broken = gen.repo.run(
+        "migrate", "apply", PLAN, "--yes", "--vault-url", vault.url, "--ca-file", vault.ca_file
+    )
+    assert_clean_error(broken)
+    assert "journal" in broken.stderr

@@ -182,12 +182,13 @@ def _steps_of_a_full_run(tmp_path: Path) -> int:
     return data.count('"step"')
 
 
-@pytest.mark.parametrize("kill_after", [1, 2, 3, 4, 6, 9])
+@pytest.mark.parametrize("kill_after", [1, 2, 3, 4, 6, 9, 11, 13])
 def test_killed_at_a_journal_step_then_resumed(
     gen: Generated, vault: Emulator, kill_after: int
 ) -> None:
     """SIGKILL right after the N-th journal step: 2 is after the first vault write, before
-    its read-back is journaled; 3 after the first secret is verified, before any file."""
+    its read-back is journaled; 3 after the first secret is verified; 9 after the last secret
+    is verified, before any file is rewritten; 11 and 13 between file rewrites."""
     plan = load_plan(gen.repo.path)
     env = base_env()
     env[journal.KILL_ENV] = str(kill_after)
@@ -220,7 +221,8 @@ def test_kill_points_cover_the_whole_run(tmp_path: Path, monkeypatch: pytest.Mon
     """The parametrised kill points above reach past the last vault write."""
     monkeypatch.setenv("SECRETSOPS_VAULT_RETRIES", "0")
     total = _steps_of_a_full_run(tmp_path)
-    assert total >= 9  # run-started, 4 x (written, verified), ..., run-finished
+    # run-started, 4 x (written, verified), 4 files rewritten, run-finished
+    assert total == 14
 
 
 def test_name_holding_another_value_is_not_overwritten_silently(

@@ -213,7 +213,7 @@ def apply(
     from secretsops.migrate import plan as plan_mod
     from secretsops.migrate import report as report_mod
     from secretsops.migrate.apply import Applier
-    from secretsops.migrate.journal import Journal
+    from secretsops.migrate.journal import Journal, exclusive
     from secretsops.migrate.local_vault import ensure_state_dir
 
     plan_data, plan_id = plan_mod.load(plan_file)
@@ -256,7 +256,7 @@ def apply(
             recover_deleted=recover_deleted,
             overwrite=overwrite,
         )
-        with targets.connect(spec, state) as client:
+        with exclusive(state), targets.connect(spec, state) as client:
             outcome = applier.run(client)
     if report is None:
         ensure_state_dir(state)

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,6 +148,8 @@ class Applier:
     def run(self, vault: VaultClient | None) -> Outcome:
         """Apply the plan; ``vault`` None is a dry run (nothing written anywhere)."""
         outcome = Outcome(dry_run=vault is None)
+        if vault is not None:
+            self._remove_stale_temporaries()
         self._record(journal.RUN_STARTED)
         states = file_states(self.root, self.plan, self.config)
         values = values_of(self.plan, states)
@@ -197,6 +200,14 @@ class Applier:
             outcome.files[planned.path] = self._file(planned.path, state, verified, outcome)
         self._record(journal.RUN_FINISHED, problems=len(outcome.problems))
         return outcome
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files a crash mid-write left next to planned files (never holding a
+        value: they held the rewritten text)."""
+        for planned in self.plan.files:
+            full = self.root / planned.path
+            for stale in full.parent.glob(f".{glob.escape(full.name)}.*{atomic.TEMP_SUFFIX}"):
+                stale.unlink(missing_ok=True)
 
     def _secret(self, secret: Secret, value: str | None, vault: VaultClient | None) -> str:
         if vault is None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _BOM = b"\xef\xbb\xbf"
+TEMP_SUFFIX = ".secretsops-tmp"
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def read(path: Path) -> FileText:
 def write_bytes(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` atomically, keeping its mode bits."""
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".secretsops-tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -12,15 +12,18 @@ is how a test kills apply at an exact point, e.g. between the vault write and th
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from secretsops.errors import InputError
+from secretsops.errors import InputError, UsageError
 from secretsops.migrate import atomic
 
 KILL_ENV = "SECRETSOPS_TEST_KILL_AFTER_STEP"
@@ -100,3 +103,20 @@ def _dumps(data: dict[str, Any]) -> str:
         + ",\n".join(plans)
         + "\n  }\n}\n"
     )
+
+
+@contextlib.contextmanager
+def exclusive(state: Path) -> Iterator[None]:
+    """Hold ``.secretsops/apply.lock`` for the run: two applies never interleave their steps."""
+    state.mkdir(parents=True, exist_ok=True)
+    fd = os.open(state / "apply.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise UsageError(
+                f"another secretsops migrate apply is running on {state.parent}; wait for it"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
