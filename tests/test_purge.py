@@ -476,3 +476,76 @@ def test_answering_no_changes_nothing(tmp_path: Path) -> None:
     proc = repo.run("purge", "-b", baseline, input="y\n")
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "repo-purged.git").is_dir() and list(tmp_path.glob("repo-backup-*.bundle"))
+
+
+# From the migration journal: the secrets `migrate apply` moved, named by their vault names.
+
+
+def test_purge_from_the_migration_journal(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    value, other = fakes.password(), fakes.password()
+    repo.write("app.py", f"import os\n{fakes.password_line(value, 'db_password')}\n")
+    repo.write("tools.py", fakes.password_line(other, "api_password"))
+    repo.add()
+    repo.commit("app")
+    assert repo.run("baseline", "create").returncode == 0
+    assert repo.run("audit", "--mark", _fp(value), "real").returncode == 0
+    assert repo.run("audit", "--mark", _fp(other), "false-positive").returncode == 0
+    plan = repo.run("migrate", "plan", "--vault", "local")
+    assert plan.returncode == 0, plan.stderr
+    applied = repo.run("migrate", "apply", ".secretsops/plan.json", "--yes")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    repo.add("app.py")
+    repo.commit("read the password from the environment")
+    journal = repo.path / ".secretsops" / "journal.json"
+    steps = json.loads(journal.read_text())["plans"]
+    names = {
+        s["secret"] for p in steps.values() for s in p["steps"] if s["step"] == "vault-verified"
+    }
+    assert len(names) == 1
+    (name,) = names
+    out = tmp_path / "out.git"
+    proc = repo.run("purge", "--journal", journal, "-o", out, "--yes")
+    assert proc.returncode == 0, proc.stderr
+    everything = all_object_bytes(out)
+    assert value.encode() not in everything
+    assert f"***REMOVED:{name}***".encode() in everything
+    assert other.encode() in everything  # not migrated, not purged
+    assert f"`{name}`" in proc.stdout
+    assert_absent(value, proc.stdout, proc.stderr)
+
+
+def test_journal_bad_input(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write("a.py", "x = 1\n")
+    repo.add()
+    repo.commit("a")
+    not_journal = tmp_path / "j.json"
+    not_journal.write_text('{"format": "something else"}')
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"format": "secretsops-migration-journal", "plans": {}}')
+    gone = tmp_path / "gone.json"
+    gone.write_text(
+        json.dumps(
+            {
+                "format": "secretsops-migration-journal",
+                "plans": {
+                    "p": {
+                        "steps": [
+                            {"step": "vault-verified", "secret": "s", "fingerprint": "so1:00"}
+                        ]
+                    }
+                },
+            }
+        )
+    )
+    for args, message in [
+        (["--journal", tmp_path / "missing.json"], "not found"),
+        (["--journal", not_journal], "not a secretsops migration journal"),
+        (["--journal", empty], "migrate apply"),
+        (["--journal", gone], "nothing to purge"),
+        (["--journal", gone, "--baseline", gone], "not both"),
+    ]:
+        proc = repo.run("purge", *args, "--yes")
+        assert_clean_error(proc)
+        assert message in proc.stderr, (args, proc.stderr)

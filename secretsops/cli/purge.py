@@ -28,6 +28,14 @@ def purge(
             "(default: .secrets.baseline in the repository).",
         ),
     ] = None,
+    journal: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--journal",
+            help="Migration journal (.secretsops/journal.json): the secrets `migrate apply` "
+            "moved into the vault are purged, markers named by their vault names.",
+        ),
+    ] = None,
     names: Annotated[
         Optional[list[str]],  # noqa: UP045
         typer.Option(
@@ -74,6 +82,7 @@ def purge(
         code = _purge(
             path,
             baseline=baseline,
+            journal=journal,
             names=list(names or []),
             output=output,
             in_place=in_place,
@@ -102,6 +111,7 @@ def _purge(
     path: Path,
     *,
     baseline: Path | None,
+    journal: Path | None,
     names: list[str],
     output: Path | None,
     in_place: bool,
@@ -131,9 +141,17 @@ def _purge(
     stem = root.name.removesuffix(".git") if root.name != ".git" else root.parent.name
     parent = root.parent if root.name != ".git" else root.parent.parent
     stamp = _stamp()
-    source_baseline = baseline if baseline is not None else root / ".secrets.baseline"
-    data = baseline_mod.load(source_baseline)
-    chosen = targets.from_baseline(data, root, targets.parse_names(names), jobs=jobs)
+    if baseline is not None and journal is not None:
+        raise UsageError("give --baseline or --journal, not both")
+    overrides = targets.parse_names(names)
+    if journal is not None:
+        chosen, absent = targets.from_journal(journal, root, overrides, jobs=jobs)
+        for name in absent:
+            info(f"{name}: its value is on no ref of {root}; nothing to remove from history")
+    else:
+        source_baseline = baseline if baseline is not None else root / ".secrets.baseline"
+        data = baseline_mod.load(source_baseline)
+        chosen = targets.from_baseline(data, root, overrides, jobs=jobs)
     if in_place:
         reason = rewrite.not_fresh(root)
         if reason is not None:

@@ -228,3 +228,79 @@ def _unique(base: str, used: Mapping[str, str], fingerprint: str) -> str:
         suffix = f"-{number}"
         name = base[: MAX_NAME - len(suffix)] + suffix
     return name
+
+
+def journal_secrets(path: Path) -> dict[str, str]:
+    """Key Vault name -> fingerprint of every secret a migration verified in the vault."""
+    import json
+
+    from secretsops.migrate import journal
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"journal not found: {path}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"cannot read journal {path}: {exc.__class__.__name__}") from None
+    if not isinstance(data, dict) or data.get("format") != journal.FORMAT:
+        raise InputError(f"{path} is not a secretsops migration journal")
+    out: dict[str, str] = {}
+    plans = data.get("plans")
+    for plan in plans.values() if isinstance(plans, dict) else []:
+        steps = plan.get("steps") if isinstance(plan, dict) else None
+        for step in steps if isinstance(steps, list) else []:
+            if isinstance(step, dict) and step.get("step") == journal.VAULT_VERIFIED:
+                name, fingerprint = step.get("secret"), step.get("fingerprint")
+                if isinstance(name, str) and isinstance(fingerprint, str):
+                    out[name] = fingerprint
+    if not out:
+        raise UsageError(f"{path} records no secret verified in a vault: run `migrate apply` first")
+    return out
+
+
+def from_journal(
+    path: Path, root: Path, names: Mapping[str, str] | None = None, *, jobs: int = 1
+) -> tuple[list[Target], list[str]]:
+    """The secrets a migration moved into the vault, as targets named by their vault names;
+    and the names of those whose value is on no ref (nothing to remove from history).
+
+    Values are found by fingerprint in a full history scan (no cache), in memory only.
+    """
+    from secretsops import git
+    from secretsops.history_scan import HistoryOptions, scan_history
+
+    secrets = journal_secrets(path)
+    by_fp = {fingerprint: name for name, fingerprint in secrets.items()}
+    findings: list[Finding] = []
+    if git.ref_tips(root):
+        findings, _, _, _ = scan_history(
+            HistoryOptions(root=root, jobs=jobs, use_cache=False, max_size=10_000_000)
+        )
+    found: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.fingerprint in by_fp and f.secret:
+            found.setdefault(f.fingerprint, []).append(f)
+    overrides = dict(names or {})
+    targets: list[Target] = []
+    for fingerprint, items in sorted(found.items(), key=lambda kv: by_fp[kv[0]]):
+        name = next(
+            (n for ident, n in overrides.items() if fingerprint.startswith(ident)),
+            by_fp[fingerprint],
+        )
+        targets.append(
+            Target(
+                fingerprint=fingerprint,
+                name=name,
+                types=sorted({f.type for f in items}),
+                paths=sorted({f.path for f in items}),
+                commits=sorted({f.commit for f in items if f.commit}),
+                secret=items[0].secret,
+            )
+        )
+    absent = sorted(name for name, fingerprint in secrets.items() if fingerprint not in found)
+    if not targets:
+        raise UsageError(
+            f"none of the {len(secrets)} secret(s) in {path} is in the history of {root}: "
+            "nothing to purge"
+        )
+    return targets, absent
