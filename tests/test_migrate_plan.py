@@ -136,3 +136,20 @@ def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     assert_clean_error(repo.run("migrate", "plan", *VAULT))
     for proc in (missing, bad_name, invalid):
         assert_no_value(gen.candidates(), proc.stdout, proc.stderr)
+
+
+def test_copies_no_detector_reports_are_locations_too(tmp_path: Path) -> None:
+    gen = generated_repo(tmp_path / "repo")
+    shared = gen.values["shared"]
+    gen.repo.write("docs/NOTES.md", f"Staging login, until we rotate it: {shared}\n")
+    scan = gen.repo.scan("--format", "json", "docs/NOTES.md")
+    assert json.loads(scan.stdout)["findings"] == []  # no detector sees this copy
+    stdout, _ = _plan(gen)
+    plan = load_plan(gen.repo.path)
+    secret = next(s for s in plan.secrets if s.fingerprint == fp.fingerprint(shared))
+    notes = [loc for loc in secret.locations if loc.path == "docs/NOTES.md"]
+    assert len(notes) == 1 and not notes[0].automatic and notes[0].line == 1
+    text = (gen.repo.path / "docs/NOTES.md").read_text()
+    assert text[notes[0].start : notes[0].end] == shared
+    assert any("docs/NOTES.md:1" in step for f in plan.files for step in f.manual)
+    assert_no_value(gen.candidates(), stdout, (gen.repo.path / PLAN).read_text())

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from secretsops import fingerprint as fp
-from secretsops.detect import Engine, EngineConfig
+from secretsops.detect import Engine, EngineConfig, RawSecret
 from secretsops.errors import VaultError
 from secretsops.migrate import atomic, journal, planner
 from secretsops.migrate.journal import Journal
@@ -29,7 +29,6 @@ from secretsops.migrate.rewriters import (
     Reference,
     Replacement,
     RewriteOptions,
-    Site,
     rewriter_for,
 )
 from secretsops.migrate.targets import NameSoftDeleted, VaultClient
@@ -63,36 +62,43 @@ class Outcome:
 
 
 def _located(
-    root: Path, plan: Plan, engine: Engine, path: str, content: atomic.FileText
+    plan: Plan,
+    path: str,
+    content: atomic.FileText,
+    hits: list[RawSecret],
+    values: set[str],
+    types: dict[str, str],
 ) -> list[Replacement]:
     """The replacements the rewriter finds today for the plan's sites in this file."""
-    here = [loc for s in plan.secrets for loc in s.locations if loc.path == path]
-    wanted = {loc.finding_fingerprint for loc in here}
-    lines = {loc.line for loc in here}
+    planned = {
+        (loc.line, loc.finding_fingerprint)
+        for s in plan.secrets
+        for loc in s.locations
+        if loc.path == path
+    }
     text = content.text
-    sites: dict[tuple[int, str], Site] = {}
-    for hit in sorted(engine.scan_text(path, text), key=lambda h: (h.line, h.type)):
-        if hit.line not in lines:  # the file is as planned: sites are at the planned lines
-            continue
-        digest = fp.fingerprint(hit.secret)
-        if digest in wanted and (hit.line, hit.secret) not in sites:
-            sites[(hit.line, hit.secret)] = Site(
-                path=path,
-                line=hit.line,
-                value=hit.secret,
-                finding_type=hit.type,
-                fingerprint=digest,
-                structural_path=hit.structural_path,
-            )
+    sites = [
+        site
+        for site in planner.sites_in(path, text, hits, values, types)
+        if (site.line, site.fingerprint) in planned
+    ]
     rewriter = rewriter_for(path, text)
-    located = list(rewriter.locate(path, text, list(sites.values())))
+    located = list(rewriter.locate(path, text, sites))
     covered = {(r.site.line, r.site.value) for r in located}
-    manual = [planner.manual_replacement(text, s) for key, s in sites.items() if key not in covered]
+    manual = [
+        planner.manual_replacement(text, s) for s in sites if (s.line, s.value) not in covered
+    ]
     return located + manual
 
 
 def file_states(root: Path, plan: Plan, config: EngineConfig | None) -> dict[str, FileState]:
+    """Each planned file against the plan; unchanged ones with today's replacements.
+
+    Values are taken from detector hits at planned lines (the file is byte for byte as planned,
+    so the lines are the plan's), then every planned copy is found again as in the plan.
+    """
     states: dict[str, FileState] = {}
+    hits: dict[str, list[RawSecret]] = {}
     with Engine(config) as engine:
         for planned in plan.files:
             full = root / planned.path
@@ -102,12 +108,25 @@ def file_states(root: Path, plan: Plan, config: EngineConfig | None) -> dict[str
                 states[planned.path] = FileState(planned.path, MISSING)
                 continue
             if content.sha256 == planned.sha256:
-                reps = _located(root, plan, engine, planned.path, content)
-                states[planned.path] = FileState(planned.path, UNCHANGED, content, reps)
+                states[planned.path] = FileState(planned.path, UNCHANGED, content)
+                hits[planned.path] = engine.scan_text(planned.path, content.text)
             elif planned.new_sha256 is not None and content.sha256 == planned.new_sha256:
                 states[planned.path] = FileState(planned.path, REWRITTEN, content)
             else:
                 states[planned.path] = FileState(planned.path, CHANGED, content)
+    wanted = {loc.finding_fingerprint for s in plan.secrets for loc in s.locations}
+    lines = {(loc.path, loc.line) for s in plan.secrets for loc in s.locations}
+    values = {
+        hit.secret
+        for path, found in hits.items()
+        for hit in found
+        if (path, hit.line) in lines and fp.fingerprint(hit.secret) in wanted
+    }
+    types = planner.value_types(hits, values)
+    for path, found in hits.items():
+        state = states[path]
+        assert state.content is not None
+        state.replacements = _located(plan, path, state.content, found, values, types)
     return states
 
 

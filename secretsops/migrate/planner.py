@@ -9,7 +9,7 @@ what to replace (``rewriters.base``); sites no rewriter understands become manua
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,6 +35,8 @@ from secretsops.sources import DEFAULT_MAX_FILE_SIZE, is_binary, worktree
 
 STATE_DIR = ".secretsops"
 MIN_GUARDED = 6  # values this long or longer are checked to be absent from every output
+MIN_SEARCHED = 8  # confirmed values this long are also searched as plain text in every file
+COPY_TYPE = "Confirmed value"
 _ASSIGNED = re.compile(r"""([A-Za-z_][\w.:\-]*)["']?\s*(?::=|=>|=|:)\s*["'`]?\s*$""")
 
 
@@ -126,20 +128,53 @@ def confirmed_values(
     return values, [p for p in prefixes if p not in matched]
 
 
-def sites_of(scanned: ScannedFile, values: set[str]) -> list[Site]:
-    """One site per (line, value) of a confirmed value in the file."""
+def value_types(hits: Mapping[str, Iterable[RawSecret]], values: set[str]) -> dict[str, str]:
+    """Each confirmed value's finding type (where it is first found); ``hits`` by path."""
+    types: dict[str, str] = {}
+    for path in sorted(hits):
+        for hit in sorted(hits[path], key=lambda h: (h.line, h.type)):
+            if hit.secret in values:
+                types.setdefault(hit.secret, hit.type)
+    return types
+
+
+def sites_in(
+    path: str,
+    text: str,
+    hits: Iterable[RawSecret],
+    values: set[str],
+    types: dict[str, str],
+) -> list[Site]:
+    """One site per (line, value) of a confirmed value in the file: where a detector found it,
+    and every other copy of it in the text (a detector that missed a copy, in a README or a
+    file of no known kind, must not leave the value behind)."""
     seen: dict[tuple[int, str], Site] = {}
-    for hit in sorted(scanned.hits, key=lambda h: (h.line, h.type)):
+    for hit in sorted(hits, key=lambda h: (h.line, h.type)):
         if hit.secret in values and (hit.line, hit.secret) not in seen:
             seen[(hit.line, hit.secret)] = Site(
-                path=scanned.path,
+                path=path,
                 line=hit.line,
                 value=hit.secret,
                 finding_type=hit.type,
                 fingerprint=fp.fingerprint(hit.secret),
                 structural_path=hit.structural_path,
             )
-    return list(seen.values())
+    for value in values:
+        if len(value) < MIN_SEARCHED:
+            continue
+        at = text.find(value)
+        while at >= 0:
+            line = text.count("\n", 0, at) + 1
+            if (line, value) not in seen:
+                seen[(line, value)] = Site(
+                    path=path,
+                    line=line,
+                    value=value,
+                    finding_type=types.get(value, COPY_TYPE),
+                    fingerprint=fp.fingerprint(value),
+                )
+            at = text.find(value, at + len(value))
+    return [seen[key] for key in sorted(seen)]
 
 
 def _line_span(text: str, line: int) -> tuple[int, int]:
@@ -233,9 +268,10 @@ def build(
 
     groups: dict[str, _Group] = {}
     per_file: dict[str, tuple[Rewriter, list[tuple[Replacement, bool]]]] = {}
+    types = value_types({p: f.hits for p, f in files.items()}, values)
     for path in sorted(files):
         scanned = files[path]
-        sites = sites_of(scanned, values)
+        sites = sites_in(path, scanned.content.text, scanned.hits, values, types)
         if not sites:
             continue
         text = scanned.content.text
