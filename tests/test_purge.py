@@ -544,7 +544,7 @@ def test_journal_bad_input(tmp_path: Path) -> None:
         (["--journal", not_journal], "not a secretsops migration journal"),
         (["--journal", empty], "migrate apply"),
         (["--journal", gone], "nothing to purge"),
-        (["--journal", gone, "--baseline", gone], "not both"),
+        (["--journal", gone, "--baseline", tmp_path / "nothing.json"], "not found"),
     ]:
         proc = repo.run("purge", *args, "--yes")
         assert_clean_error(proc)

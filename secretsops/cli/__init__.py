@@ -64,6 +64,9 @@ app.add_typer(_migrate.app, name="migrate")
 from secretsops.cli import purge as _purge  # noqa: E402
 
 app.command("purge")(_purge.purge)
+from secretsops.cli import cleanup as _cleanup  # noqa: E402
+
+app.command("cleanup")(_cleanup.cleanup)
 
 
 def main() -> None:

@@ -33,7 +33,8 @@ def purge(
         typer.Option(
             "--journal",
             help="Migration journal (.secretsops/journal.json): the secrets `migrate apply` "
-            "moved into the vault are purged, markers named by their vault names.",
+            "moved into the vault are purged, markers named by their vault names. With "
+            "--baseline: the baseline's confirmed secrets, named from the journal where moved.",
         ),
     ] = None,
     names: Annotated[
@@ -141,10 +142,18 @@ def _purge(
     stem = root.name.removesuffix(".git") if root.name != ".git" else root.parent.name
     parent = root.parent if root.name != ".git" else root.parent.parent
     stamp = _stamp()
-    if baseline is not None and journal is not None:
-        raise UsageError("give --baseline or --journal, not both")
     overrides = targets.parse_names(names)
-    if journal is not None:
+    if baseline is not None and journal is not None:
+        # The baseline chooses; the journal names those the migration moved to the vault.
+        moved = {fp: name for name, fp in targets.journal_secrets(journal).items()}
+        data = baseline_mod.load(baseline)
+        chosen = targets.from_baseline(data, root, overrides, jobs=jobs)
+        for target in chosen:
+            if target.fingerprint in moved and not any(
+                target.fingerprint.startswith(i) for i in overrides
+            ):
+                target.name = moved[target.fingerprint]
+    elif journal is not None:
         chosen, absent = targets.from_journal(journal, root, overrides, jobs=jobs)
         for name in absent:
             info(f"{name}: its value is on no ref of {root}; nothing to remove from history")
