@@ -208,8 +208,24 @@ def test_unreachable_vault_and_refused_credential_exit_2(
         )
         assert_clean_error(wrong)
         assert "did not accept the credential" in wrong.stderr
+        # azure-identity's EnvironmentCredential, with no service principal in the environment
+        unavailable = repo.run(
+            "migrate",
+            "apply",
+            PLAN,
+            "--yes",
+            "--vault-url",
+            strict.url,
+            "--ca-file",
+            ca,
+            "--credential",
+            "environment",
+        )
+        assert_clean_error(unavailable)
+        assert "did not accept the credential" in unavailable.stderr
+        assert_clean_error(repo.run("migrate", "apply", PLAN, "--credential", "bogus"))
     assert set(assert_files_whole(repo.path, plan).values()) == {"old"}
-    _outputs_clean(gen, down.stdout, down.stderr, wrong.stdout, wrong.stderr)
+    _outputs_clean(gen, down.stdout, down.stderr, wrong.stdout, wrong.stderr, unavailable.stderr)
 
 
 def test_bad_plans_exit_2(tmp_path: Path, vault: Emulator) -> None:

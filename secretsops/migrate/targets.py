@@ -160,6 +160,8 @@ class VaultClient:
             return VaultError(
                 f"the vault at {self.url} answered {exc.status_code} {code} to {what}"
             )
+        if isinstance(exc, ValueError):  # the SDK refused before sending (URL, challenge)
+            return VaultError(f"cannot {what} at {self.url}: {_first_line(exc)}")
         return VaultError(f"vault request failed ({what}): {type(exc).__name__}")
 
     def current(self, name: str) -> Current | None:
@@ -170,7 +172,7 @@ class VaultClient:
             secret = self.client.get_secret(name)
         except ResourceNotFoundError:
             return None
-        except AzureError as exc:
+        except (AzureError, ValueError) as exc:
             raise self._error(exc, f"read secret {name}") from None
         if secret.value is None or secret.properties.version is None:
             raise VaultError(f"the vault returned secret {name} without a value")
@@ -182,7 +184,7 @@ class VaultClient:
 
         try:
             secret = self.client.set_secret(name, value, content_type=content_type, tags=tags)
-        except AzureError as exc:
+        except (AzureError, ValueError) as exc:
             error = self._error(exc, f"set secret {name}")
             if isinstance(error, NameSoftDeleted):
                 raise NameSoftDeleted(
@@ -198,7 +200,7 @@ class VaultClient:
 
         try:
             self.client.begin_recover_deleted_secret(name).wait()
-        except AzureError as exc:
+        except (AzureError, ValueError) as exc:
             raise self._error(exc, f"recover deleted secret {name}") from None
 
     def version_count(self, name: str) -> int:
@@ -206,7 +208,7 @@ class VaultClient:
 
         try:
             return sum(1 for _ in self.client.list_properties_of_secret_versions(name))
-        except AzureError as exc:
+        except (AzureError, ValueError) as exc:
             raise self._error(exc, f"list versions of {name}") from None
 
 
