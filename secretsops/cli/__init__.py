@@ -67,6 +67,9 @@ app.command("purge")(_purge.purge)
 from secretsops.cli import cleanup as _cleanup  # noqa: E402
 
 app.command("cleanup")(_cleanup.cleanup)
+from secretsops.cli import demo as _demo  # noqa: E402
+
+app.command("demo")(_demo.demo)
 
 
 def main() -> None:
