@@ -39,6 +39,7 @@ from secretsops.migrate.rewriters.base import Reference, Replacement, Site
         ("Program.cs", "", "source-code"),
         ("deploy.ps1", "", "source-code"),
         ("config/app.ini", "[db]\n", "manual"),
+        (".gitlab-ci.yml", "stages: [build]\nbuild:\n  script:\n  - make\n", "manual"),
         ("k8s/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\n", "manual"),
         ("azuredeploy.json", '{"resources": [], "parameters": {}}', "manual"),
     ],

@@ -36,6 +36,8 @@ class AzurePipelinesRewriter:
         pure = PurePosixPath(path)
         if pure.suffix.lower() not in (".yml", ".yaml") or ".github" in pure.parts:
             return False
+        if pure.name.lower().startswith(".gitlab-ci"):
+            return False  # GitLab CI: `script:` keys too, but $(...) means nothing there
         if _PIPELINE_NAME.match(pure.name) or {".azure-pipelines", ".pipelines"} & set(pure.parts):
             return True
         roots = _yaml.documents(text)
