@@ -157,6 +157,7 @@ def _azure(d: Draw, path: str) -> Doc:
         p7,
     )
     y.neg("              mkdir -p build/output && docker run -p 8080:80 web", NEG_FLAG)
+    y.neg("              appcenter login --token {YOUR_TOKEN}", NEG_PLACEHOLDER)
     y.neg(
         "              docker login -u contoso -p $(acrPassword) contoso.azurecr.io", NEG_REFERENCE
     )

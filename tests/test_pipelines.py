@@ -415,3 +415,31 @@ def test_detect_secrets_only_sees_the_plugin_through_the_engine(tmp_path: Path) 
     assert plugin.analyze_line("x.yml", "password: Harbor2024!", 1) == set()
     found = plugin.analyze_line("x.yml", "password: Harbor2024!", 1, enable_eager_search=True)
     assert {s.secret_value for s in found} >= {"Harbor2024!"}
+
+
+@pytest.mark.parametrize(
+    ("value", "name", "expected"),
+    [
+        ("serviceEndpoint", "credentialsOption", False),  # an option of a task (flood-tested)
+        ("AzureResourceManagerEndpoint", "registryCredentials", False),
+        ("BotAccount-dotnet-bot", "gitHubBotAccountSecret", False),  # a secret's name
+        ("{YOUR_TOKEN}", "token", False),
+        ("<password>", "dbPassword", False),
+        ("true", "useSecrets", False),
+        ("./secrets/admin.txt", "adminPassword", False),
+        ("https://login.contoso.com/token", "tokenEndpoint", False),
+        ("12345678", "pin", False),
+    ],
+)
+def test_values_that_are_not_credentials(value: str, name: str, expected: bool) -> None:
+    assert rules.is_literal_credential(value, name) is expected
+
+
+def test_values_that_are_credentials() -> None:
+    d = pipeline_corpus.Draw(random.Random(12))
+    assert rules.is_literal_credential(d.password(), "sqlAdminPassword")
+    assert rules.is_literal_credential(d.token(), "apiToken")
+    rng = random.Random(3)
+    letters = "".join(rng.choice("bcdfghjklmnpqrstvwxzBCDFGHJKLMNPQRSTVWXZ") for _ in range(16))
+    assert rules.is_literal_credential(letters, "apiToken")  # random letters are not words
+    assert rules.is_literal_credential("Lanternlantern", "dbPassword")  # a password may be words

@@ -149,6 +149,14 @@ _DESCRIBING_WORDS = frozenset(
         "keys",
         "valid",
         "validity",
+        "option",
+        "options",
+        "method",
+        "scheme",
+        "setting",
+        "settings",
+        "style",
+        "strategy",
     }
 )
 #: Words that make a name public however it ends (``publicKey``, ``tokenValidityDays``).
@@ -212,21 +220,43 @@ def is_reference(value: str) -> bool:
     return bool(_REFERENCE.search(value))
 
 
+_LETTERS_AND_SEPARATORS = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*")
+_VOWELS = frozenset("aeiouyAEIOUY")
+
+
+def is_word_like(text: str) -> bool:
+    """Letters (and ``-``, ``_``, ``.`` between them) that split, at case changes, into words
+    of 2+ letters each holding a vowel: ``serviceEndpoint``, ``BotAccount-dotnet-bot``; not
+    ``xKqvBnMzLpRt``."""
+    if not _LETTERS_AND_SEPARATORS.fullmatch(text):
+        return False
+    words = _WORDS.findall(text)
+    return all(len(w) >= 2 and any(c in _VOWELS for c in w) for w in words)
+_PASSWORD_WORDS = re.compile(r"(?i)pass|pwd|pw$")
+
+
 def is_literal_credential(value: str, name: str = "") -> bool:
     """``value`` could be a credential written in place (low entropy allowed): not a reference,
-    placeholder, boolean, number, path, file name or bare URL, and at least 6 characters."""
-    from secretsops.precision import is_placeholder
+    placeholder, boolean, number, path, file name or bare URL, and at least 6 characters. Under
+    a name that is not a password's (token, secret, key, credentials), a value made of words
+    only (``serviceEndpoint``, ``AzureResourceManagerEndpoint``, ``BotAccount-dotnet-bot``) is an
+    option or the name of a secret kept elsewhere, not a credential."""
+    from secretsops import precision
 
     text = value.strip()
     if len(text) < 6 or len(text) > 1000 or any(c.isspace() for c in text):
         return False
     if text.casefold() in _WORDS_ONLY or _NUMBER.fullmatch(text):
         return False
-    if is_reference(text) or is_placeholder(text):
+    if is_reference(text) or precision.is_placeholder(text):
+        return False
+    if precision.is_reference(text, ""):
         return False
     if _PATH_OR_FILE.search(text) or _URL.match(text):
         return False
     if name and text.casefold() == name.casefold():
+        return False
+    if name and not _PASSWORD_WORDS.search(name) and is_word_like(text):
         return False
     return not text.startswith("-")
 
@@ -298,6 +328,8 @@ def _acceptable_argument(value: str) -> bool:
     if len(text) < 6 or len(text) > 500 or text.startswith("-"):
         return False
     if is_reference(text) or is_placeholder(text) or _NUMBER.fullmatch(text):
+        return False
+    if text.startswith("{") and text.endswith("}"):  # {YOUR_TOKEN}, {0}
         return False
     if text.casefold() in _WORDS_ONLY:
         return False
