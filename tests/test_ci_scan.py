@@ -513,3 +513,39 @@ def test_gates_without_ci(tmp_path: Path) -> None:
     assert repo.scan("--fail-on", "none").returncode == 0
     bad = repo.scan("--fail-on", "sometimes")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_github_force_push_with_before_gone_scans_what_the_branch_adds(
+    world: World, tmp_path: Path
+) -> None:
+    """A force push's ``before`` may be gone from the server: scan more, and say so."""
+    repo = github_push_checkout(world, tmp_path / "ws")
+    gone = "1234567" * 5 + "89abc"
+    proc = repo.scan("--ci", env=github_push_env(world, repo, tmp_path, gone))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "is gone from origin" in proc.stderr and "new branch feature" in proc.stderr
+    files = sorted(n["file"] for n in github_annotations(proc.stdout))
+    assert files == ["app.py", "app.py", "later.py"]
+
+
+def test_pull_request_target_on_the_base_says_nothing_is_added(
+    world: World, tmp_path: Path
+) -> None:
+    """pull_request_target checks out the base branch unless told otherwise."""
+    repo = Repo(tmp_path / "ws")
+    repo.git("remote", "add", "origin", url(world))
+    repo.git(
+        "fetch",
+        "-q",
+        "--no-tags",
+        "--depth=1",
+        "origin",
+        f"+{world.base_sha}:refs/remotes/origin/main",
+    )
+    repo.git("checkout", "-q", "--force", "-B", "main", "refs/remotes/origin/main")
+    env = github_pr_env(world, repo, tmp_path)
+    env["GITHUB_EVENT_NAME"] = "pull_request_target"
+    proc = repo.scan("--ci", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "the change adds nothing" in proc.stderr
+    assert "0 new" in proc.stdout

@@ -38,7 +38,9 @@ class Scope:
 
     ``fetch`` is what to fetch from ``origin`` when ``base`` is not in the clone: a branch
     name (fetched to ``refs/remotes/origin/<name>``) or a commit id. ``head`` is the tip of
-    the change: HEAD, except for a pre-push hook (the commit being pushed).
+    the change: HEAD, except for a pre-push hook (the commit being pushed). ``fallback`` is
+    what to scan when ``base`` is gone from the server (a force push's ``before``): more, never
+    less.
     """
 
     platform: str
@@ -47,6 +49,7 @@ class Scope:
     fetch: str | None
     reason: str
     head: str = "HEAD"
+    fallback: Scope | None = None
 
 
 def detect_platform(env: Mapping[str, str]) -> str:
@@ -153,21 +156,18 @@ def _github_scope(env: Mapping[str, str]) -> Scope:
         before = _get(payload, "before")
         ref = _get(payload, "ref")
         default = _get(payload, "repository", "default_branch")
+        wider = _new_branch_scope(event, ref, default)
         if before and before != NULL_SHA:
-            return Scope(GITHUB, event, before, before, f"push to {branch_name(ref)}")
+            return Scope(
+                GITHUB, event, before, before, f"push to {branch_name(ref)}", fallback=wider
+            )
         if not path:
             raise InputError(
                 "GitHub Actions push event without GITHUB_EVENT_PATH: cannot tell what the "
                 "push adds; pass --since REV"
             )
-        if default and ref.startswith("refs/heads/") and branch_name(ref) != default:
-            return Scope(
-                GITHUB,
-                event,
-                f"origin/{default}",
-                default,
-                f"new branch {branch_name(ref)}: what it adds to {default}",
-            )
+        if wider.base is not None:
+            return wider
     return Scope(
         GITHUB,
         event,
@@ -175,3 +175,16 @@ def _github_scope(env: Mapping[str, str]) -> Scope:
         None,
         f"{event or 'unknown'} event names no base commit, so every file at HEAD is scanned",
     )
+
+
+def _new_branch_scope(event: str, ref: str, default: str) -> Scope:
+    """What a pushed branch adds to the default branch (everything, for the default branch)."""
+    if default and ref.startswith("refs/heads/") and branch_name(ref) != default:
+        return Scope(
+            GITHUB,
+            event,
+            f"origin/{default}",
+            default,
+            f"new branch {branch_name(ref)}: what it adds to {default}",
+        )
+    return Scope(GITHUB, event, None, None, f"{event}: every file at HEAD")

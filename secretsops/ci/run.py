@@ -10,7 +10,7 @@ from pathlib import Path
 from secretsops import git
 from secretsops.ci.gate import GateResult
 from secretsops.ci.platform import AZURE, GITHUB, LOCAL, PRE_COMMIT, Scope, scope_from_env
-from secretsops.ci.shallow import ensure_range
+from secretsops.ci.shallow import ensure_range, fetch_origin
 from secretsops.detect import EngineConfig
 from secretsops.errors import UsageError
 
@@ -84,8 +84,8 @@ def plan_ci(
         commit_range = f"{scope.base}..{scope.head}"
         described = f"{scope.reason}: {scope.base[:12]}..{scope.head[:12]}"
     elif scope.base is not None:
-        since = ensure_range(root, scope.base, scope.fetch, platform, _say)
-        described = f"{scope.reason}: {_short(scope, since)}..HEAD"
+        scope, since = _resolved(root, scope)
+        described = f"{scope.reason}: {_short(scope, since)}..HEAD" if since else scope.reason
     elif platform == LOCAL:
         raise UsageError(
             "--ci found neither Azure Pipelines (TF_BUILD) nor GitHub Actions (GITHUB_ACTIONS): "
@@ -101,6 +101,28 @@ def plan_ci(
     )
     _say(f"secretsops: {name}: scanning {described}")
     return CiPlan(platform, root, since, commit_range, baseline, described, environ)
+
+
+def _resolved(root: Path, scope: Scope) -> tuple[Scope, str | None]:
+    """The scope's base commit, made whole; the fallback's when the base is gone."""
+    if (
+        scope.base is not None
+        and scope.fallback is not None
+        and git.resolve(root, scope.base) is None
+        and fetch_origin(root, ["origin", scope.fetch or scope.base]) is not None
+    ):
+        _say(
+            f"secretsops: warning: {scope.base[:12]} is gone from origin (a force push?): "
+            f"scanning {scope.fallback.reason} instead"
+        )
+        scope = scope.fallback
+    if scope.base is None:
+        return scope, None
+    since = ensure_range(root, scope.base, scope.fetch, scope.platform, _say)
+    head = git.resolve(root, "HEAD")
+    if since == head:
+        _say(f"secretsops: warning: HEAD is the base {since[:12]}: the change adds nothing here")
+    return scope, since
 
 
 def _short(scope: Scope, commit: str) -> str:

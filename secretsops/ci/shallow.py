@@ -41,7 +41,7 @@ def _refspec(fetch: str) -> str:
     return f"+refs/heads/{fetch}:refs/remotes/origin/{fetch}"
 
 
-def _fetch(root: Path, args: list[str]) -> str | None:
+def fetch_origin(root: Path, args: list[str]) -> str | None:
     """Run ``git fetch ARGS``; None on success, else the last line git printed."""
     try:
         git.run(["fetch", "--quiet", "--no-tags", "--no-recurse-submodules", *args], root)
@@ -86,7 +86,7 @@ def ensure_range(
         say(
             f"secretsops: fetching {fetch} from origin (the base of the change is not in the clone)"
         )
-        failure = _fetch(root, ["origin", _refspec(fetch)])
+        failure = fetch_origin(root, ["origin", _refspec(fetch)])
         commit = git.resolve(root, base)
         if commit is None:
             why = f"git fetch failed: {failure}" if failure else "origin does not have it"
@@ -107,10 +107,10 @@ def ensure_range(
             f"secretsops: shallow checkout: {len(gaps)} commit(s) of the change lack their "
             f"parents; git fetch {step}"
         )
-        failure = _fetch(root, [step, "origin", *wants])
+        failure = fetch_origin(root, [step, "origin", *wants])
         if failure is not None and depth:
             # A server that refuses to serve a commit by its id: deepen what origin's refs reach.
-            failure = _fetch(root, [step, "origin"])
+            failure = fetch_origin(root, [step, "origin"])
         if failure is not None:
             raise UsageError(
                 f"shallow checkout: the history between {base} and HEAD is not in this clone "
