@@ -217,8 +217,9 @@ def _override(names: Mapping[str, str], fingerprint: str, entries: list[Entry]) 
 
 def _derived(entry: Entry) -> str:
     """A name from the finding's type and file: ``secret-keyword-settings``."""
-    stem = entry.filename.rsplit("/", 1)[-1].split(".", 1)[0]
-    return plain_name(f"{entry.type} {stem}") or plain_name(entry.type) or "secret"
+    stem = plain_name(entry.filename.rsplit("/", 1)[-1].split(".", 1)[0])
+    kind = re.sub(r"[^0-9a-z]+", "-", entry.type.lower()).strip("-")  # "GitHub Token": one word
+    return plain_name(f"{kind} {stem}") or kind or "secret"
 
 
 def _unique(base: str, used: Mapping[str, str], fingerprint: str) -> str:
