@@ -549,3 +549,46 @@ def test_journal_bad_input(tmp_path: Path) -> None:
         proc = repo.run("purge", *args, "--yes")
         assert_clean_error(proc)
         assert message in proc.stderr, (args, proc.stderr)
+
+
+def test_a_working_tree_baseline_whose_file_changed_is_recovered_from_history(
+    tmp_path: Path,
+) -> None:
+    """An ordinary baseline names no commit: when the file no longer holds the value, the
+    value is found by a full history scan (matched by type and hash), in memory."""
+    repo = Repo(tmp_path / "repo")
+    value = fakes.password()
+    repo.write("settings.py", fakes.password_line(value))
+    repo.add()
+    repo.commit("add")
+    baseline = tmp_path / "b.json"
+    assert repo.run("baseline", "create", "-b", baseline).returncode == 0
+    data = json.loads(baseline.read_text())
+    (entry,) = data["results"]["settings.py"]
+    assert "commit" not in entry
+    entry["is_secret"] = True
+    baseline.write_text(json.dumps(data))
+    repo.write("settings.py", "password = os.environ['DB_PASSWORD']\n")
+    repo.add()
+    repo.commit("read it from the environment")
+    proc = repo.run("purge", "-b", baseline, "-o", tmp_path / "out.git", "--yes")
+    assert proc.returncode == 0, proc.stderr
+    assert value.encode() not in all_object_bytes(tmp_path / "out.git")
+    assert b"***REMOVED:secret-keyword-settings***" in all_object_bytes(tmp_path / "out.git")
+
+
+def test_a_confirmed_value_nowhere_in_history_is_refused(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write("settings.py", fakes.password_line())
+    repo.add()
+    repo.commit("add")
+    baseline = _confirm_all(repo, tmp_path)
+    data = json.loads(baseline.read_text())
+    (entry,) = data["results"]["settings.py"]
+    entry["hashed_secret"] = "0" * 40
+    entry.pop("commit")
+    baseline.write_text(json.dumps(data))
+    proc = repo.run("purge", "-b", baseline, "--yes")
+    assert_clean_error(proc)
+    assert "cannot recover the value of 1 confirmed entry" in proc.stderr
+    assert not list(tmp_path.glob("*.bundle"))
