@@ -81,15 +81,8 @@ class Journal:
         if kill_after and kill_after.isdigit() and self._count == int(kill_after):
             os.kill(os.getpid(), signal.SIGKILL)
 
-    def verified(self) -> dict[str, str]:
-        """Secret name -> fingerprint for every secret verified in the vault by any run."""
-        return {s["secret"]: s["fingerprint"] for s in self.steps if s["step"] == VAULT_VERIFIED}
-
     def rewritten(self) -> set[str]:
         return {s["path"] for s in self.steps if s["step"] in (FILE_REWRITTEN, FILE_ALREADY)}
-
-    def runs(self) -> int:
-        return sum(1 for s in self.steps if s["step"] == RUN_STARTED)
 
 
 def _dumps(data: dict[str, Any]) -> str:
