@@ -372,6 +372,14 @@ def _exports(d: Draw) -> list[Doc]:
     }
     docs = [_json_doc("devops/variable-groups.json", groups, markers)]
     p3, p4, key = d.password(), d.password(), d.token(43) + "="
+    storage_connection = ";".join(
+        [
+            "DefaultEndpointsProtocol=https",
+            "AccountName=contoso",
+            "AccountKey=@@KEY@@",
+            "EndpointSuffix=core.windows.net",
+        ]
+    )
     build = {
         "count": 1,
         "value": [
@@ -382,10 +390,7 @@ def _exports(d: Draw) -> list[Doc]:
                 "type": "build",
                 "variables": {
                     "sqlPassword": {"value": "@@P3@@", "allowOverride": True},
-                    "storageConnection": {
-                        "value": "DefaultEndpointsProtocol=https;AccountName=contoso;"
-                        "AccountKey=@@KEY@@;EndpointSuffix=core.windows.net"
-                    },
+                    "storageConnection": {"value": storage_connection},
                     "system.debug": {"value": "@@ORD2@@", "allowOverride": True},
                     "deployToken": {"value": None, "isSecret": True},
                 },
