@@ -699,6 +699,10 @@ def _merged(
     used: set[int] = set()
     out: list[RawSecret] = []
     for raw in found:
+        place = result.locate(raw.line, raw.secret)
+        if place is not None:
+            # Where the value really is (a YAML view may have moved it to its key's line).
+            raw = replace(raw, line=place[0], column=place[1], structural_path=place[2])
         match = next(
             (
                 h
@@ -707,15 +711,11 @@ def _merged(
             ),
             None,
         )
-        if match is None:
-            place = result.locate(raw.line, raw.secret)
-            if place is not None:
-                raw = replace(raw, column=place[0], structural_path=place[1])
-            out.append(raw)
-            continue
-        used.add(id(match))
-        place = result.locate(raw.line, raw.secret) or (match.column, match.path)
-        out.append(replace(raw, column=place[0], structural_path=match.path))
+        if match is not None:
+            used.add(id(match))
+            if place is None:
+                raw = replace(raw, column=match.column, structural_path=match.path)
+        out.append(raw)
     lines = text.splitlines()
     for hit in result.hits:
         if id(hit) in used or not engine.kept(path, lines, hit.line, hit.line_text, hit.secret):

@@ -443,3 +443,18 @@ def test_values_that_are_credentials() -> None:
     letters = "".join(rng.choice("bcdfghjklmnpqrstvwxzBCDFGHJKLMNPQRSTVWXZ") for _ in range(16))
     assert rules.is_literal_credential(letters, "apiToken")  # random letters are not words
     assert rules.is_literal_credential("Lanternlantern", "dbPassword")  # a password may be words
+
+
+def test_a_token_in_a_block_script_is_one_finding_at_its_own_line(repo: Repo) -> None:
+    """detect-secrets' YAML view puts a block scalar on its key's line; the finding is moved to
+    the line and column the token really has, and merged with the structural one."""
+    token = fakes.github_token()
+    repo.write(
+        "azure-pipelines.yml",
+        "trigger: none\nsteps:\n  - script: |\n      echo start\n"
+        f"      git clone https://x:{token}@github.com/o/r\n",
+    )
+    findings = _json(repo.scan("-f", "json"))["findings"]
+    assert [(f["type"], f["line"], f["column"], f["structural_path"]) for f in findings] == [
+        ("GitHub Token", 5, 27, "steps[0].script")
+    ]

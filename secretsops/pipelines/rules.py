@@ -232,6 +232,8 @@ def is_word_like(text: str) -> bool:
         return False
     words = _WORDS.findall(text)
     return all(len(w) >= 2 and any(c in _VOWELS for c in w) for w in words)
+
+
 _PASSWORD_WORDS = re.compile(r"(?i)pass|pwd|pw$")
 
 

@@ -99,20 +99,32 @@ class StructureResult:
     # (start index, end index, path) of every scalar value, by start
     _sites: list[tuple[int, int, str]] = field(default_factory=list, repr=False)
 
-    def locate(self, line: int, secret: str) -> tuple[int, str] | None:
-        """(column, structural path) of ``secret`` on ``line``, when a scalar value holds it."""
+    def locate(self, line: int, secret: str) -> tuple[int, int, str] | None:
+        """(line, column, structural path) of ``secret`` reported on ``line``, when a scalar
+        value holds it: on that line, or in a value that starts there (detect-secrets' YAML
+        view puts a block scalar, such as an inline script, on its key's line)."""
         positions = self._positions
         if positions is None or not 0 < line <= len(positions.starts) or not secret:
             return None
         at = positions.line_text(line).find(secret)
-        if at < 0:
-            return None
-        index = positions.starts[line - 1] + at
-        i = bisect.bisect_right(self._sites, (index, len(positions.text) + 1, "")) - 1
-        if i < 0:
-            return None
-        begin, end, path = self._sites[i]  # scalars do not overlap: the last one starting before
-        return (at + 1, path) if begin <= index < max(end, begin + 1) else None
+        if at >= 0:
+            index = positions.starts[line - 1] + at
+            i = bisect.bisect_right(self._sites, (index, len(positions.text) + 1, "")) - 1
+            if i < 0:
+                return None
+            begin, end, path = self._sites[i]  # scalars do not overlap: the last one before
+            return (line, at + 1, path) if begin <= index < max(end, begin + 1) else None
+        start = positions.starts[line - 1]
+        stop = positions.starts[line] if line < len(positions.starts) else len(positions.text)
+        i = bisect.bisect_left(self._sites, (start, -1, ""))
+        while i < len(self._sites) and self._sites[i][0] < stop:
+            begin, end, path = self._sites[i]
+            found = positions.text.find(secret, begin, end)
+            if found >= 0:
+                where, column = positions.line_col(found)
+                return where, column, path
+            i += 1
+        return None
 
 
 def _extractor(kind: str) -> Callable[[yaml.Node], Iterable[Candidate]]:
@@ -185,7 +197,7 @@ class _Positions:
         line = min(mark.line, len(self.starts) - 1)
         return min(self.starts[line] + mark.column, len(self.text))
 
-    def _line_col(self, index: int) -> tuple[int, int]:
+    def line_col(self, index: int) -> tuple[int, int]:
         line = bisect.bisect_right(self.starts, index) - 1
         return line + 1, index - self.starts[line] + 1
 
@@ -206,7 +218,7 @@ class _Positions:
         at = _nth_find(region, candidate.secret, nth)
         if at < 0:
             at = 1 if node.style in ("'", '"') else 0  # escaped in the file: the value's start
-        line, column = self._line_col(begin + at)
+        line, column = self.line_col(begin + at)
         return StructuralHit(
             line=line,
             column=column,
