@@ -14,6 +14,7 @@ import json
 import random
 import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ class Fake:
 
     pat: str
     secrets: dict[str, str]
+    bearer: str = ""
     throttle: dict[str, int] = field(default_factory=dict)  # path suffix -> 429s left
     requests: list[tuple[str, dict[str, list[str]]]] = field(default_factory=list)
 
@@ -77,7 +79,8 @@ def _handler(fake: Fake) -> type[BaseHTTPRequestHandler]:
             query = urllib.parse.parse_qs(url.query)
             fake.requests.append((url.path, query))
             expected = "Basic " + base64.b64encode(f":{fake.pat}".encode()).decode()
-            if self.headers.get("Authorization") != expected:
+            bearer = f"Bearer {fake.bearer}" if fake.bearer else None
+            if self.headers.get("Authorization") not in (expected, bearer):
                 self._send(401, b"")
                 return
             if query.get("api-version") != ["7.1"]:
@@ -374,3 +377,42 @@ def test_payloads_hold_no_credential(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout
     texts = [p.read_text() for p in PAYLOADS.glob("*.json")]
     assert sum(t.count("<SECRET_") for t in texts) == 4
+
+
+def test_an_entra_token_from_azure_identity(devops: tuple[str, Fake], tmp_path: Path) -> None:
+    """Without a PAT, DefaultAzureCredential gets the token; here from the Azure CLI, played by
+    an ``az`` script on PATH (a real process azure-identity runs)."""
+    import os
+    import stat
+
+    org, fake = devops
+    fake.bearer = fakes.password()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "az-calls.txt"
+    token = tmp_path / "az-token.json"
+    token.write_text(
+        json.dumps(
+            {
+                "accessToken": fake.bearer,
+                "expiresOn": "2099-01-01 00:00:00.000000",
+                "expires_on": int(time.time()) + 3600,
+                "subscription": "s",
+                "tenant": "t",
+                "tokenType": "Bearer",
+            }
+        )
+    )
+    az = bin_dir / "az"
+    az.write_text(f'#!/bin/sh\necho "$@" >> {calls}\ncat {token}\n')
+    az.chmod(az.stat().st_mode | stat.S_IEXEC)
+    env = base_env()
+    env.pop("AZURE_DEVOPS_EXT_PAT", None)
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    proc = call_secretsops(
+        "scan", "devops", "--org", org, "--project", "payments", "-f", "json", cwd=tmp_path, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "499b84ac-1321-427f-aa17-267ca6975798" in calls.read_text()
+    assert json.loads(proc.stdout)["summary"]["variable_groups"] == 1
+    assert_absent(fake.bearer, proc.stdout, proc.stderr)
