@@ -36,7 +36,16 @@ STDLIB = Path(sysconfig.get_paths()["stdlib"])
 def git(cwd: Path, *args: str, data: bytes | None = None) -> str:
     env = dict(os.environ, GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1")
     proc = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args],
+        [
+            "git",
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "user.name=b",
+            "-c",
+            "user.email=b@example.com",
+            *args,
+        ],
         cwd=cwd,
         input=data,
         capture_output=True,
