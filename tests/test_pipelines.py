@@ -458,3 +458,18 @@ def test_a_token_in_a_block_script_is_one_finding_at_its_own_line(repo: Repo) ->
     assert [(f["type"], f["line"], f["column"], f["structural_path"]) for f in findings] == [
         ("GitHub Token", 5, 27, "steps[0].script")
     ]
+
+
+def test_variable_list_export_is_a_map_of_variables(repo: Repo) -> None:
+    """``az pipelines variable-group variable list`` prints the variables map alone."""
+    value = pipeline_corpus.Draw(random.Random(13)).password()
+    variables = {
+        "DbPassword": {"isSecret": None, "value": value},
+        "ApiKey": {"isSecret": True, "value": None},
+        "Region": {"isSecret": None, "value": "westeurope"},
+    }
+    repo.write("exports/app-settings-variables.json", json.dumps(variables, indent=2))
+    findings = _json(repo.scan("-f", "json"))["findings"]
+    assert [(f["line"], f["column"], f["structural_path"]) for f in findings] == [
+        (4, 15, "DbPassword.value")
+    ]

@@ -4,7 +4,7 @@
 files: ``azure-pipelines*.yml``, anything under ``.azure-pipelines/``, ``.github/workflows/*.yml``
 and ``.gitlab-ci.yml`` are pipelines by name; another ``.yml``/``.yaml`` file is one when a line
 starts with ``trigger:``, ``stages:``, ``jobs:``, ``steps:`` or ``extends:`` (top level); a
-``.json`` file is a DevOps export when it has the shape of one (``isSecret``,
+``.json`` file is a DevOps export when it has the shape of one (``isSecret`` anywhere, or
 ``variableGroupProjectReferences`` or ``allowOverride`` next to ``variables``).
 
 ``scan_structure`` parses such a file whole and returns every credential the rules find, with
@@ -73,7 +73,9 @@ def kind_of(path: str, text: str) -> str | None:
         if _GITLAB_SHAPE.search(text) and "steps:" not in text:
             return GITLAB
         return AZURE
-    if lowered.endswith(".json") and '"variables"' in text and _EXPORT_SHAPE.search(text):
+    if lowered.endswith(".json") and (
+        '"isSecret"' in text or ('"variables"' in text and _EXPORT_SHAPE.search(text))
+    ):
         return EXPORT
     return None
 
