@@ -9,6 +9,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import fakes
 import pytest
 from conftest import assert_clean_error, base_env
 from migrate_support import (
@@ -280,3 +281,22 @@ def test_journal_lock_and_leftovers(gen: Generated, vault: Emulator) -> None:
     )
     assert_clean_error(broken)
     assert "journal" in broken.stderr
+
+
+def test_against_a_running_vault_serve_with_a_token(gen: Generated) -> None:
+    """`secretsops vault serve --token` in its own process; apply finds the token in the
+    environment, as docs/migration.md says."""
+    from secretsops.vault.emulator import EmulatorProcess
+
+    plan = load_plan(gen.repo.path)
+    token = fakes.password()
+    with EmulatorProcess(token=token) as served:
+        env = base_env()
+        env["SECRETSOPS_VAULT_TOKEN"] = token
+        args = ["--vault-url", served.url, "--ca-file", str(served.ca_file)]
+        proc = gen.repo.proc("migrate", "apply", PLAN, "--yes", *args, env=env)
+        assert proc.returncode == 0, proc.stderr
+        with served.secret_client() as client:
+            assert_vault_holds(client, plan, gen.candidates())
+    assert_files_whole(gen.repo.path, plan)
+    _outputs_clean(gen, proc.stdout, proc.stderr)
