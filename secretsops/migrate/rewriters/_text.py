@@ -157,3 +157,20 @@ def sites_with_extra_occurrences(
         for at in occurrences(text, site.value):
             (own if lines.line_of(at) == site.line else extra).append((site, at))
     return own + extra
+
+
+def shell_reference(text: str, start: int, end: int, shell: str, env: str) -> tuple[int, int, str]:
+    """How a script in ``shell`` (bash, pwsh, cmd) reads environment variable ``env`` in place
+    of the literal at ``text[start:end]``: (start, end, new text), widened over the quotes
+    around the literal when they would stop the shell from expanding it."""
+    before, after = text[start - 1 : start], text[end : end + 1]
+    quoted = before == after and before in ("'", '"')
+    if shell == "pwsh":
+        if quoted:
+            return start - 1, end + 1, f"$env:{env}"
+        return start, end, "${env:" + env + "}"
+    if shell == "cmd":
+        return start, end, f"%{env}%"
+    if quoted and before == "'":
+        return start - 1, end + 1, '"${' + env + '}"'
+    return start, end, "${" + env + "}"

@@ -228,3 +228,31 @@ def hits(text: str, roots: list[yaml.Node | None], sites: Sequence[Site]) -> lis
                 out.append(Hit(index_of[id(site)], span[0], span[1], scalar))
                 break
     return out
+
+
+def env_insertion(
+    text: str, step: yaml.MappingNode, entries: dict[str, str]
+) -> tuple[int, str] | str | None:
+    """Where and what to insert so that a CI step's ``env:`` maps each key to its value: lines
+    appended to a block ``env:`` mapping (keys it has are kept), or a new ``env:`` after the
+    step's last line. A one-line manual instruction when the ``env:`` is in a form we do not
+    edit; None when nothing is missing."""
+    nl = "\r\n" if "\r\n" in text else "\n"
+    env = get(step, "env")
+    if isinstance(env, yaml.MappingNode) and env.value and not env.flow_style:
+        have = {k.value for k, _ in env.value if isinstance(k, yaml.ScalarNode)}
+        col = column(text, int(env.value[0][0].start_mark.index))
+        at = after_node(text, env)
+        lines = [f"{' ' * col}{k}: {v}" for k, v in entries.items() if k not in have]
+    elif env is None:
+        col = column(text, int(step.start_mark.index))
+        at = after_node(text, step)
+        lines = [f"{' ' * col}env:"] + [f"{' ' * (col + 2)}{k}: {v}" for k, v in entries.items()]
+    else:
+        return f"line {step.start_mark.line + 1}: add to this step's env: " + ", ".join(
+            f"{k}: {v}" for k, v in entries.items()
+        )
+    if not lines:
+        return None
+    prefix = "" if at == 0 or text[at - 1] == "\n" else nl
+    return at, prefix + nl.join(lines) + nl

@@ -185,7 +185,7 @@ class _Plan:
         step = _step_of(scalar)
         if step is not None and _is_script(scalar, step):
             shell = _shell(scalar, step, self.root)
-            start, end, new = _shell_reference(
+            start, end, new = _text.shell_reference(
                 self.text, replacement.start, replacement.end, shell, reference.env_name
             )
             self.edits.append(Edit(start, end, new))
@@ -414,34 +414,12 @@ class _Plan:
     # -- env mappings ----------------------------------------------------------------------
 
     def add_env_mappings(self) -> None:
-        nl = _text.newline_of(self.text)
         for step, wanted in self.env_for.values():
-            env = _yaml.get(step, "env")
-            if isinstance(env, yaml.MappingNode) and env.value and not env.flow_style:
-                have = {k.value for k, _ in env.value if isinstance(k, yaml.ScalarNode)}
-                col = _yaml.column(self.text, int(env.value[0][0].start_mark.index))
-                at = _yaml.after_node(self.text, env)
-                lines = [f"{' ' * col}{k}: $({v})" for k, v in wanted.items() if k not in have]
-            elif env is None or (isinstance(env, yaml.ScalarNode) and env.value == ""):
-                if env is not None:
-                    self.manual.append(
-                        f"line {env.start_mark.line + 1}: fill the empty env: of this step"
-                    )
-                    continue
-                col = _yaml.column(self.text, int(step.start_mark.index))
-                at = _yaml.after_node(self.text, step)
-                lines = [f"{' ' * col}env:"] + [
-                    f"{' ' * (col + 2)}{k}: $({v})" for k, v in wanted.items()
-                ]
-            else:
-                self.manual.append(
-                    f"line {step.start_mark.line + 1}: add to this step's env: "
-                    + ", ".join(f"{k}: $({v})" for k, v in wanted.items())
-                )
-                continue
-            if lines:
-                prefix = "" if at == 0 or self.text[at - 1] in "\n" else nl
-                self.edits.append(Edit(at, at, prefix + nl.join(lines) + nl))
+            found = _yaml.env_insertion(self.text, step, {k: f"$({v})" for k, v in wanted.items()})
+            if isinstance(found, str):
+                self.manual.append(found)
+            elif found is not None:
+                self.edits.append(Edit(found[0], found[0], found[1]))
 
 
 def _key_of(root: yaml.Node, container: yaml.Node) -> yaml.ScalarNode | None:
@@ -529,22 +507,6 @@ def _shell(scalar: _yaml.Scalar, step: yaml.MappingNode, root: yaml.Node) -> str
         for node in (*scalar.chain, root)
     )
     return "cmd" if windows else "bash"
-
-
-def _shell_reference(text: str, start: int, end: int, shell: str, env: str) -> tuple[int, int, str]:
-    """How a script reads the environment variable, replacing the literal (and the quotes
-    around it when they would stop the shell from expanding it)."""
-    before, after = text[start - 1 : start], text[end : end + 1]
-    quoted = before == after and before in ("'", '"')
-    if shell == "pwsh":
-        if quoted:
-            return start - 1, end + 1, f"$env:{env}"
-        return start, end, "${env:" + env + "}"
-    if shell == "cmd":
-        return start, end, f"%{env}%"
-    if quoted and before == "'":
-        return start - 1, end + 1, '"${' + env + '}"'
-    return start, end, "${" + env + "}"
 
 
 def _all_nodes(node: yaml.Node) -> list[yaml.Node]:
