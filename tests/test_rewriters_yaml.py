@@ -156,3 +156,32 @@ data:
     assert docs[1]["spec"]["secretObjects"][0]["secretName"] == "db-keyvault"
     assert any("db-keyvault" in m for m in out.result.manual)
     assert_rewritten(out, tmp_path / "repo", password, b64(password))
+
+
+def test_github_run_script_reads_the_secret_from_its_env(tmp_path: Path) -> None:
+    value = new_password()
+    old = f"""on: push
+jobs:
+  linux:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          mysql --user=app --password='{value}' < schema.sql
+  windows:
+    runs-on: windows-latest
+    steps:
+      - run: Connect-Db -Password "{value}"
+        env:
+          REGION: westeurope
+"""
+    sites = [Site(".github/workflows/db.yml", line_of(old, "mysql"), value)]
+    out = rewrite(tmp_path / "repo", ".github/workflows/db.yml", old, sites=sites)
+    doc = yaml.safe_load(out.text)
+    secret = "SECRET"
+    linux = doc["jobs"]["linux"]["steps"][0]
+    assert linux["run"] == 'mysql --user=app --password="${SECRET}" < schema.sql\n'
+    assert linux["env"] == {secret: "${{ secrets.SECRET }}"}
+    windows = doc["jobs"]["windows"]["steps"][0]
+    assert windows["run"] == "Connect-Db -Password $env:SECRET"
+    assert windows["env"] == {"REGION": "westeurope", secret: "${{ secrets.SECRET }}"}
+    assert_rewritten(out, tmp_path / "repo", value)

@@ -1,10 +1,13 @@
-"""GitHub Actions workflows: a literal becomes ``${{ secrets.NAME }}``; the output explains how
-that repository secret is fed from Key Vault (or how to read the vault directly with OIDC)."""
+"""GitHub Actions workflows: a literal becomes ``${{ secrets.NAME }}`` (a ``run:`` script reads
+it as ``$NAME`` through the step's ``env:``, never inlined into the script); the output explains
+how that repository secret is fed from Key Vault (or how to read the vault with OIDC)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import PurePosixPath
+
+import yaml
 
 from secretsops.migrate.rewriters import _text, _yaml
 from secretsops.migrate.rewriters._text import Edit
@@ -55,21 +58,43 @@ class GitHubActionsRewriter:
         found = list(_yaml.scalars(roots))
         edits: list[Edit] = []
         names: dict[str, str] = {}
+        env_for: dict[int, tuple[yaml.MappingNode, dict[str, str]]] = {}
+        manual: list[str] = []
         for replacement, reference in chosen:
             secret = github_secret_name(reference.env_name)
             names[secret] = reference.secret_name
-            new = "${{ secrets." + secret + " }}"
-            whole = any(
-                s.start == replacement.start and s.end == replacement.end and s.node.style is None
-                for s in found
+            expression = "${{ secrets." + secret + " }}"
+            scalar = next(
+                (s for s in found if s.start <= replacement.start and replacement.end <= s.end),
+                None,
+            )
+            step = _run_step(scalar)
+            if scalar is not None and step is not None:
+                # a script reads the secret from its environment, never inlined into the script
+                shell = _shell(scalar, step, roots[scalar.doc])
+                start, end, new = _text.shell_reference(
+                    text, replacement.start, replacement.end, shell, secret
+                )
+                edits.append(Edit(start, end, new))
+                env_for.setdefault(id(step), (step, {}))[1].setdefault(secret, expression)
+                continue
+            whole = scalar is not None and (
+                (scalar.start, scalar.end) == (replacement.start, replacement.end)
+                and scalar.node.style is None
             )
             edits.append(
                 Edit(
                     replacement.start,
                     replacement.end,
-                    _yaml.quoted_if_needed(new) if whole else new,
+                    _yaml.quoted_if_needed(expression) if whole else expression,
                 )
             )
+        for step, entries in env_for.values():
+            found_env = _yaml.env_insertion(text, step, entries)
+            if isinstance(found_env, str):
+                manual.append(found_env)
+            elif found_env is not None:
+                edits.append(Edit(found_env[0], found_env[0], found_env[1]))
         new_text = _text.apply_edits(text, edits)
         if not _yaml.parses(new_text):
             return RewriteResult(
@@ -80,10 +105,40 @@ class GitHubActionsRewriter:
                     for r, ref in chosen
                 ),
             )
-        new_text, leftovers = _text.sweep_leftovers(new_text, chosen)
-        return RewriteResult(
-            kind=self.kind, text=new_text, notes=_notes(names, options), manual=leftovers
+        new_text, leftovers = _text.sweep_leftovers(
+            _text.keep_final_newline(text, new_text), chosen
         )
+        return RewriteResult(
+            kind=self.kind,
+            text=new_text,
+            notes=_notes(names, options),
+            manual=(*manual, *leftovers),
+        )
+
+
+def _run_step(scalar: _yaml.Scalar | None) -> yaml.MappingNode | None:
+    """The step whose ``run:`` script holds the scalar."""
+    if scalar is None or len(scalar.path) < 3 or scalar.path[-1] != "run":
+        return None
+    if scalar.path[-3] != "steps" or not isinstance(scalar.chain[-1], yaml.MappingNode):
+        return None
+    return scalar.chain[-1]
+
+
+def _shell(scalar: _yaml.Scalar, step: yaml.MappingNode, root: yaml.Node | None) -> str:
+    """The step's shell: its own ``shell:``, else the job's or the workflow's
+    ``defaults.run.shell``, else the runner's default (pwsh on Windows, bash elsewhere)."""
+    job = scalar.chain[2] if len(scalar.chain) > 2 else None
+    for node in (step, _defaults(job), _defaults(root)):
+        shell = (_yaml.scalar_value(_yaml.get(node, "shell")) or "").lower()
+        if shell:
+            return {"powershell": "pwsh", "pwsh": "pwsh", "cmd": "cmd"}.get(shell, "bash")
+    runs_on = _yaml.scalar_value(_yaml.get(job, "runs-on")) or ""
+    return "pwsh" if "windows" in runs_on.lower() else "bash"
+
+
+def _defaults(node: yaml.Node | None) -> yaml.Node | None:
+    return _yaml.get(_yaml.get(node, "defaults"), "run")
 
 
 def _hint(key: str | None) -> str:
