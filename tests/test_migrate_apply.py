@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import stat
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import fakes
 import pytest
-from conftest import assert_clean_error, base_env
+from conftest import Repo, assert_clean_error, base_env
 from migrate_support import (
     PLAN,
     Generated,
@@ -300,3 +301,46 @@ def test_against_a_running_vault_serve_with_a_token(gen: Generated) -> None:
             assert_vault_holds(client, plan, gen.candidates())
     assert_files_whole(gen.repo.path, plan)
     _outputs_clean(gen, proc.stdout, proc.stderr)
+
+
+def test_private_keys_move_whole_and_apart(tmp_path: Path) -> None:
+    """detect-secrets reports a private key by its armour only, the same for every key; the
+    vault must get each whole PEM block, one secret per key."""
+    repo = Repo(tmp_path / "repo")
+    keys = {"deploy/key.pem": fakes.private_key_pem(), "ops/other.pem": fakes.private_key_pem()}
+    for path, pem in keys.items():
+        repo.write(path, pem)
+    repo.add()
+    repo.commit("keys")
+    found = json.loads(repo.scan("--format", "json").stdout)["findings"]
+    assert len({f["fingerprint"] for f in found}) == 1  # the armour, not the key
+    proc = repo.run(
+        "migrate",
+        "plan",
+        "--vault-url",
+        "https://kv.vault.azure.net",
+        "--confirm",
+        found[0]["fingerprint"],
+    )
+    assert proc.returncode == 0, proc.stderr
+    plan = load_plan(repo.path)
+    assert len(plan.secrets) == 2
+    assert {s.content_type for s in plan.secrets} == {"application/x-pem-file"}
+    with Emulator() as vault:
+        applied = repo.run(
+            "migrate", "apply", PLAN, "--yes", "--vault-url", vault.url, "--ca-file", vault.ca_file
+        )
+        assert applied.returncode == 0, applied.stderr
+        with vault.secret_client() as client:
+            held = {client.get_secret(s.name).value for s in plan.secrets}
+    assert held == set(keys.values())
+    body_lines = [line for pem in keys.values() for line in pem.splitlines()[1:-1]]
+    report = (repo.path / REPORT).read_text()
+    assert_no_value(
+        body_lines,
+        proc.stdout,
+        applied.stdout,
+        applied.stderr,
+        report,
+        paths=state_files(repo.path),
+    )

@@ -109,7 +109,10 @@ def file_states(root: Path, plan: Plan, config: EngineConfig | None) -> dict[str
                 continue
             if content.sha256 == planned.sha256:
                 states[planned.path] = FileState(planned.path, UNCHANGED, content)
-                hits[planned.path] = engine.scan_text(planned.path, content.text)
+                hits[planned.path] = [
+                    planner.expanded(content.text, hit)
+                    for hit in engine.scan_text(planned.path, content.text)
+                ]
             elif planned.new_sha256 is not None and content.sha256 == planned.new_sha256:
                 states[planned.path] = FileState(planned.path, REWRITTEN, content)
             else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -48,7 +48,28 @@ class LeakError(SecretsopsError):
 class ScannedFile:
     path: str
     content: atomic.FileText = field(repr=False)
-    hits: list[RawSecret] = field(repr=False)
+    hits: list[RawSecret] = field(repr=False)  # values expanded (see ``expanded``)
+    detected: list[RawSecret] = field(repr=False)  # as detectors reported them, same order
+
+
+_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,40})-----")
+
+
+def expanded(text: str, hit: RawSecret) -> RawSecret:
+    """The hit with the value the vault must hold: for a private key, detect-secrets reports
+    only the armour's marker (every key would look like the same secret), so the value is the
+    whole PEM block from its BEGIN line to the matching END line."""
+    if "PRIVATE KEY" not in hit.secret:
+        return hit
+    line_start, line_end = _line_span(text, hit.line)
+    match = _PEM_BEGIN.search(text, line_start, line_end)
+    if match is None:
+        return hit
+    end_marker = f"-----END {match.group(1)}-----"
+    end = text.find(end_marker, match.end())
+    if end < 0:
+        return hit
+    return replace(hit, secret=text[match.start() : end + len(end_marker)])
 
 
 @dataclass(frozen=True)
@@ -95,7 +116,9 @@ def scan_files(
         if is_binary(data):
             continue
         content = atomic.decode(data)
-        out[rel] = ScannedFile(rel, content, engine.scan_text(rel, content.text))
+        detected = engine.scan_text(rel, content.text)
+        hits = [expanded(content.text, hit) for hit in detected]
+        out[rel] = ScannedFile(rel, content, hits, detected)
     return out
 
 
@@ -116,11 +139,11 @@ def confirmed_values(
     values: set[str] = set()
     matched: set[str] = set()
     for scanned in files.values():
-        for hit in scanned.hits:
-            if (scanned.path, fp.baseline_hash(hit.secret), hit.type) in real:
+        for found, hit in zip(scanned.detected, scanned.hits, strict=True):
+            if (scanned.path, fp.baseline_hash(found.secret), found.type) in real:
                 values.add(hit.secret)
             if prefixes:
-                digest = fp.fingerprint(hit.secret)
+                digest = fp.fingerprint(found.secret)
                 for prefix in prefixes:
                     if digest.startswith(prefix):
                         values.add(hit.secret)
@@ -264,7 +287,7 @@ def build(
     with Engine(config) as engine:
         files = scan_files(root, engine)
     values, unmatched = confirmed_values(files, baseline, confirm)
-    all_values = {h.secret for f in files.values() for h in f.hits}
+    all_values = {h.secret for f in files.values() for h in [*f.hits, *f.detected]}
 
     groups: dict[str, _Group] = {}
     per_file: dict[str, tuple[Rewriter, list[tuple[Replacement, bool]]]] = {}
