@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
     # the whole literal moves: the vault holds the full connection string
     assert out.stored() == {password, sql_connection(conn_password)}
     # the copy in a comment is not code: a placeholder, and a line for a person to check
-    assert '# DB_PASSWORD = "[moved to Key Vault: db-password]" (the old one)' in lines
+    assert '# DB_PASSWORD = "<moved to Key Vault as db-password>" (the old one)' in lines
     assert len(out.result.manual) == 1
     python_compiles(out.text, tmp_path)
     assert_kept(old.replace("\n", "\r\n"), out.text, [7, 8, 9])
@@ -89,7 +89,7 @@ def test_typescript_template_literal_is_left_to_a_person(tmp_path: Path) -> None
     assert [r.start for r in out.replacements] == [old.index(f"'{password}'")]
     assert "const apiKey = process.env.API_KEY;" in out.text
     # ...and the copy inside it is swept to a placeholder, listed for a person
-    assert "[moved to Key Vault: api-key]" in out.text.splitlines()[0]
+    assert "<moved to Key Vault as api-key>" in out.text.splitlines()[0]
     assert out.result.manual and "line 1" in out.result.manual[0]
     assert any("string | undefined" in n for n in out.result.notes)
     assert_rewritten(out, tmp_path / "repo", password)

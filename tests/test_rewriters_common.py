@@ -128,7 +128,7 @@ def test_leftover_values_are_swept_and_named_without_the_value() -> None:
     site = Site("f.yml", 2, value)
     chosen = [(Replacement(site, 0, 0, value), Reference("db-password", "DB_PASSWORD"))]
     new, manual = _text.sweep_leftovers(text, chosen)
-    assert new == "# was [moved to Key Vault: db-password]\nkey: other\n"
+    assert new == "# was <moved to Key Vault as db-password>\nkey: other\n"
     assert manual and "line 1" in manual[0] and value not in manual[0]
 
 

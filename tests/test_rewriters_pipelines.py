@@ -255,7 +255,7 @@ def test_value_in_a_comment_is_replaced_by_a_placeholder(tmp_path: Path) -> None
     DB_PASSWORD: {value}
 """
     out = rewrite(tmp_path / "repo", "azure-pipelines.yml", old)
-    assert "# old password was [moved to Key Vault: db-password]" in out.text
+    assert "# old password was <moved to Key Vault as db-password>" in out.text
     assert out.result.manual and "line 2" in out.result.manual[0]
     assert_rewritten(out, tmp_path / "repo", value)
 

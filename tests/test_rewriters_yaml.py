@@ -185,3 +185,22 @@ jobs:
     assert windows["run"] == "Connect-Db -Password $env:SECRET"
     assert windows["env"] == {"REGION": "westeurope", secret: "${{ secrets.SECRET }}"}
     assert_rewritten(out, tmp_path / "repo", value)
+
+
+def test_kubernetes_one_line_data_with_other_keys_is_left_to_a_person(tmp_path: Path) -> None:
+    value = new_password()
+    old = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n"
+        f"data: {{password: {b64(value)}, username: {b64('app-user')}}}\n"
+    )
+    sites = [Site("secret.yaml", 5, b64(value), "Kubernetes Secret Data")]
+    out = rewrite(tmp_path / "repo", "secret.yaml", old, sites=sites)
+    assert len(out.replacements) == 1
+    assert any("by hand" in m for m in out.result.manual)
+    # the value's copy is swept; the file still parses and keeps its other key
+    doc = yaml.safe_load(out.text)
+    assert doc["data"] == {
+        "password": "<moved to Key Vault as password>",
+        "username": b64("app-user"),
+    }
+    assert_rewritten(out, tmp_path / "repo", value, b64(value))

@@ -106,7 +106,7 @@ def keep_final_newline(old: str, new: str) -> str:
     return new
 
 
-PLACEHOLDER = "[moved to Key Vault: {name}]"
+PLACEHOLDER = "<moved to Key Vault as {name}>"  # no YAML or JSON syntax in it
 
 
 def sweep_leftovers(

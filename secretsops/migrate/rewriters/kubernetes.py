@@ -84,6 +84,16 @@ class KubernetesSecretRewriter:
                 provider = _provider_class(name, namespace, name, kind, keys, options.vault_name)
                 edits.append(Edit(start, end, nl.join(provider) + nl))
                 target = name
+            elif any(
+                isinstance(node, yaml.MappingNode) and node.flow_style
+                for node in (_yaml.get(root, "data"), _yaml.get(root, "stringData"))
+            ):
+                manual.append(
+                    f"Secret '{name}' keeps other keys in a one-line mapping: move "
+                    + ", ".join(sorted(keys))
+                    + " to Key Vault by hand (a SecretProviderClass, see the notes)"
+                )
+                continue
             else:
                 for key in keys:
                     key_node, value = entries[key]
