@@ -12,6 +12,7 @@ from rewriter_files import (
     line_of,
     new_password,
     rewrite,
+    sql_connection,
 )
 
 from secretsops.migrate.rewriters import _yaml
@@ -290,4 +291,20 @@ def test_windows_pool_cli_task_and_no_final_newline(tmp_path: Path) -> None:
     assert cli[1]["env"] == {"SECRET": "$(secret)"}
     assert [s.get("task") for s in (win[0], cli[0])] == ["AzureKeyVault@2"] * 2
     assert not out.text.endswith("\n")
+    assert_rewritten(out, tmp_path / "repo", value)
+
+
+def test_a_variable_holding_a_connection_string_moves_whole(tmp_path: Path) -> None:
+    value = new_password()
+    connection = sql_connection(value)
+    old = f"""variables:
+  sqlConnection: "{connection}"
+steps:
+- script: ./migrate.sh "$(sqlConnection)"
+"""
+    out = rewrite(tmp_path / "repo", "azure-pipelines.yml", old)
+    assert out.stored() == {connection}
+    doc = yaml.safe_load(out.text)
+    assert "variables" not in doc
+    assert doc["steps"][1]["script"] == './migrate.sh "$(sql-connection)"'
     assert_rewritten(out, tmp_path / "repo", value)

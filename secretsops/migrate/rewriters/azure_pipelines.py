@@ -65,15 +65,21 @@ class AzurePipelinesRewriter:
         for site, at in candidates:
             span = (at, at + len(site.value))
             scalar = _containing(found, *span)
-            if scalar is None or span in taken:
+            if scalar is None or any(s <= span[0] and span[1] <= e for s, e in taken):
                 continue
             taken.add(span)
+            stored = site.value
+            if _variable_entry(scalar) is not None and "\n" not in str(scalar.node.value):
+                # a variable is one setting: the vault holds all of it (a whole connection
+                # string), and the entry goes (see render)
+                span, stored = (scalar.start, scalar.end), str(scalar.node.value)
+                taken.add(span)
             out.append(
                 Replacement(
                     site=site,
                     start=span[0],
                     end=span[1],
-                    stored=site.value,
+                    stored=stored,
                     name_hint=_name_hint(scalar),
                 )
             )
@@ -177,7 +183,10 @@ class _Plan:
             line = self.lines.line_of(replacement.start)
             self.manual.append(f"line {line}: not inside a YAML value; use $({name}) there")
             return
-        whole = scalar.node.value == replacement.site.value
+        whole = scalar.node.value == replacement.stored and (
+            (replacement.start, replacement.end) == (scalar.start, scalar.end)
+            or scalar.node.value == replacement.site.value
+        )
         variable = _variable_entry(scalar)
         if variable is not None and whole and self._remove_variable(scalar, *variable, name):
             self.removed[variable[0]] = name
