@@ -473,3 +473,12 @@ def test_variable_list_export_is_a_map_of_variables(repo: Repo) -> None:
     assert [(f["line"], f["column"], f["structural_path"]) for f in findings] == [
         (4, 15, "DbPassword.value")
     ]
+
+
+def test_a_dollar_inside_a_password_is_not_a_reference() -> None:
+    assert rules.is_literal_credential("Pa$sword2024", "dbPassword")
+    assert not rules.is_literal_credential("$DB_PASSWORD", "dbPassword")
+    assert not rules.is_literal_credential("pre$(suffix)", "dbPassword")
+    assert [h.secret for h in rules.script_secrets("docker login -u me -p Pa$sword2024 r")] == [
+        "Pa$sword2024"
+    ]

@@ -7,7 +7,8 @@ Rules, in short (``docs/pipelines.md`` explains each):
   low entropy; names that describe a secret rather than hold one (``secretName``,
   ``passwordFile``, ``tokenUrl``, ``SecretsFilter``...) are not credential names;
 - references are never findings: ``$(name)``, ``$[ ... ]``, ``${{ ... }}``, ``$env:NAME``,
-  ``${NAME}``, ``$NAME``, ``%NAME%``, ``#{name}#``, ``{{ ... }}``, ``@Microsoft.KeyVault(...)``;
+  ``${NAME}``, a value starting with ``$NAME`` (a ``$`` inside a password is a character),
+  ``%NAME%``, ``#{name}#``, ``{{ ... }}``, ``@Microsoft.KeyVault(...)``;
   nor are placeholders (``secretsops.precision.is_placeholder``), booleans, numbers, paths, file
   names and URLs without a password;
 - in inline scripts: ``-p``/``--password``/``-Password`` (and token, client-secret, API-key,
@@ -197,7 +198,7 @@ def _ends_with_key(words: list[str]) -> bool:
 # --- values -----------------------------------------------------------------------------------
 
 _REFERENCE = re.compile(
-    r"\$\(|\$\[|\$\{\{|\$\{|\$env:|\$[A-Za-z_]|%[A-Za-z_][A-Za-z0-9_]*%|#\{[^}]*\}"
+    r"\$\(|\$\[|\$\{\{|\$\{|\$env:|^\$[A-Za-z_]|%[A-Za-z_][A-Za-z0-9_]*%|#\{[^}]*\}"
     r"|\{\{|\}\}|@Microsoft\.KeyVault\(|\[parameters\(|\[variables\(|^__[A-Za-z0-9_]+__$"
     r"|\bsecrets\.[A-Za-z_]",
     re.IGNORECASE,
