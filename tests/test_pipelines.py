@@ -482,3 +482,16 @@ def test_a_dollar_inside_a_password_is_not_a_reference() -> None:
     assert [h.secret for h in rules.script_secrets("docker login -u me -p Pa$sword2024 r")] == [
         "Pa$sword2024"
     ]
+
+
+def test_a_workflow_input_default_is_named_by_its_input() -> None:
+    value = pipeline_corpus.Draw(random.Random(14)).password()
+    text = (
+        "on:\n  workflow_dispatch:\n    inputs:\n      dbPassword:\n        required: false\n"
+        f"        default: {value}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+    )
+    result = scan_structure(".github/workflows/manual.yml", text)
+    assert result is not None
+    assert [(h.path, h.line, h.column) for h in result.hits] == [
+        ("on.workflow_dispatch.inputs.dbPassword.default", 6, 18)
+    ]

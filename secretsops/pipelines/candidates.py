@@ -37,15 +37,15 @@ NameOf = Callable[[Entry], str | None]
 def key_name(entry: Entry) -> str | None:
     """The name a value is assigned to: its key, or for ``value``/``default`` entries of a
     ``{name: X, value: Y}`` item (Azure Pipelines list-form variables, template parameters) the
-    item's ``name``, or for ``{value: Y, ...}`` under a key (GitLab's expanded variables, DevOps
-    exports) that key."""
+    item's ``name``, or for ``{value: Y, ...}``/``{default: Y, ...}`` under a key (GitLab's
+    expanded variables, DevOps exports, GitHub workflow inputs) that key."""
     key = entry.key
     if key in ("value", "default"):
         named = mapping(entry.parent).get("name")
         if isinstance(named, yaml.ScalarNode):
             return str(named.value)
-        if key == "value" and len(entry.parts) >= 2 and isinstance(entry.parts[-2], str):
-            return entry.parts[-2]
+        if len(entry.parts) >= 2 and isinstance(entry.parts[-2], str):
+            return entry.parts[-2]  # GitLab ``NAME: {value: ...}``, GitHub inputs' ``default``
     return key
 
 
