@@ -61,10 +61,11 @@ def _clean(gen: Generated, *texts: str) -> None:
     assert_no_value(gen.candidates(), *texts, paths=state_files(gen.repo.path))
 
 
-def _complete(gen: Generated, vault: Emulator, *extra: str) -> None:
-    """A second, undisturbed apply finishes the job."""
+def _complete(gen: Generated, vault: Emulator, *extra: str, resuming: bool = True) -> None:
+    """A second, undisturbed apply finishes the job (resuming the journal of the first)."""
     code, out, err = _apply(gen, vault.url, vault.ca_file, *extra)
     assert code == 0, (out, err)
+    assert ("resuming" in err) == resuming
     plan = load_plan(gen.repo.path)
     with vault.secret_client() as client:
         assert_vault_holds(client, plan, gen.candidates())
@@ -159,7 +160,7 @@ def test_file_changed_after_planning(gen: Generated, vault: Emulator) -> None:
     assert code == 1 and changed in err
     proc = repo.run("migrate", "plan", *VAULT, *gen.confirm_args())
     assert proc.returncode == 0, proc.stderr
-    _complete(gen, vault)
+    _complete(gen, vault, resuming=False)  # a new plan, a new journal entry
 
 
 def atomic_state(root: Path, planned: object) -> str:

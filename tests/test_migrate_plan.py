@@ -153,3 +153,14 @@ def test_copies_no_detector_reports_are_locations_too(tmp_path: Path) -> None:
     assert text[notes[0].start : notes[0].end] == shared
     assert any("docs/NOTES.md:1" in step for f in plan.files for step in f.manual)
     assert_no_value(gen.candidates(), stdout, (gen.repo.path / PLAN).read_text())
+
+
+def test_pipeline_options_reach_the_rewriter(tmp_path: Path) -> None:
+    gen = generated_repo(tmp_path / "repo")
+    _plan(gen, "--variable-group", "kv-app-prod")
+    plan = load_plan(gen.repo.path)
+    assert plan.variable_group == "kv-app-prod"
+    pipeline = plan.file("azure-pipelines.yml")
+    assert pipeline.kind == "azure-pipelines"
+    assert "kv-app-prod" in pipeline.diff
+    assert "AzureKeyVault@2" not in pipeline.diff

@@ -248,6 +248,11 @@ def apply(
     else:
         ensure_state_dir(state)
         journal = Journal.open(state / "journal.json", plan_id)
+        if journal.steps:
+            info(
+                f"secretsops: resuming: {len(journal.steps)} step(s) of this plan were "
+                "journaled by earlier runs"
+            )
         applier = Applier(
             plan_data,
             root,
