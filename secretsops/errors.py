@@ -62,3 +62,21 @@ class DevOpsAccessError(DevOpsError):
     def __init__(self, status: int, message: str) -> None:
         self.status = status
         super().__init__(message)
+
+
+class VaultUnreachable(VaultError):
+    """The vault did not answer (network, TLS, DNS), or stopped answering mid-run."""
+
+
+class VaultForbidden(VaultError):
+    """403: the identity may not do this (e.g. no permission to set secrets)."""
+
+
+class NameSoftDeleted(VaultError):
+    """409 Conflict: a soft-deleted secret holds the name until it is recovered or purged."""
+
+    exit_code = 1
+
+
+class LeakError(SecretsopsError):
+    """An output would have held a secret value; nothing was written."""
