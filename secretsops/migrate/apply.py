@@ -21,7 +21,7 @@ from pathlib import Path
 
 from secretsops import fingerprint as fp
 from secretsops.detect import Engine, EngineConfig, RawSecret
-from secretsops.errors import VaultError
+from secretsops.errors import NameSoftDeleted, VaultError
 from secretsops.migrate import atomic, journal, planner
 from secretsops.migrate.journal import Journal
 from secretsops.migrate.plan import Plan, Secret
@@ -31,7 +31,7 @@ from secretsops.migrate.rewriters import (
     RewriteOptions,
     rewriter_for,
 )
-from secretsops.migrate.targets import NameSoftDeleted, VaultClient
+from secretsops.migrate.targets import VaultClient
 
 UNCHANGED, REWRITTEN, CHANGED, MISSING = "unchanged", "rewritten", "changed", "missing"
 

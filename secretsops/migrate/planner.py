@@ -19,7 +19,7 @@ from secretsops import fingerprint as fp
 from secretsops import git
 from secretsops.baseline import Baseline
 from secretsops.detect import Engine, EngineConfig, RawSecret, is_baseline_file
-from secretsops.errors import GitError, SecretsopsError, UsageError
+from secretsops.errors import GitError, LeakError, UsageError
 from secretsops.migrate import atomic, diffs, names
 from secretsops.migrate import plan as plan_mod
 from secretsops.migrate.rewriters import (
@@ -38,10 +38,6 @@ MIN_GUARDED = 6  # values this long or longer are checked to be absent from ever
 MIN_SEARCHED = 8  # confirmed values this long are also searched as plain text in every file
 COPY_TYPE = "Confirmed value"
 _ASSIGNED = re.compile(r"""([A-Za-z_][\w.:\-]*)["']?\s*(?::=|=>|=|:)\s*["'`]?\s*$""")
-
-
-class LeakError(SecretsopsError):
-    """An output would have held a secret value; nothing was written."""
 
 
 @dataclass

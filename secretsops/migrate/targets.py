@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from secretsops.errors import UsageError, VaultError
+from secretsops.errors import (
+    NameSoftDeleted,
+    UsageError,
+    VaultError,
+    VaultForbidden,
+    VaultUnreachable,
+)
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -25,20 +31,6 @@ if TYPE_CHECKING:
 CREDENTIALS = ("default", "cli", "managed-identity", "environment", "emulator")
 RETRIES_ENV = "SECRETSOPS_VAULT_RETRIES"
 TOKEN_ENV = "SECRETSOPS_VAULT_TOKEN"  # noqa: S105 - a variable name
-
-
-class VaultUnreachable(VaultError):
-    """The vault did not answer (network, TLS, DNS), or stopped answering."""
-
-
-class VaultForbidden(VaultError):
-    """403: the identity may not do this (e.g. no 'set' permission on secrets)."""
-
-
-class NameSoftDeleted(VaultError):
-    """409 Conflict: a soft-deleted secret holds the name until it is recovered or purged."""
-
-    exit_code = 1
 
 
 def _first_line(text: object) -> str:
