@@ -39,7 +39,7 @@ export DATABASE_URL=postgres://app:{url_password}@db.internal:5432/app
         "# local settings",
         "DB_HOST=localhost",
         "DB_PASSWORD=  # from the team vault",
-        "export DATABASE_URL=",
+        'export DATABASE_URL="${DATABASE_URL}"',  # sourced by a shell: keeps what is set
     ]
     assert out.stored() == {password, f"postgres://app:{url_password}@db.internal:5432/app"}
     notes = " ".join(out.result.notes)

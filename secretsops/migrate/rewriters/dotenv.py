@@ -68,13 +68,21 @@ class DotenvRewriter:
         options: RewriteOptions,
     ) -> RewriteResult:
         lines = Lines(text)
-        edits = [Edit(r.start, r.end, "") for r, _ in chosen]
+        edits: list[Edit] = []
         notes: list[str] = []
         for replacement, reference in chosen:
-            match = _ENTRY.match(lines.content(lines.line_of(replacement.start)))
+            line = lines.content(lines.line_of(replacement.start))
+            match = _ENTRY.match(line)
             key = match.group("key") if match else reference.env_name
+            # a shell that sources the file runs `export KEY=`: that would wipe the value set
+            # from the vault, so an exported entry keeps it instead
+            exported = re.match(r"\s*export\s", line) is not None
+            edits.append(
+                Edit(replacement.start, replacement.end, f'"${{{key}}}"' if exported else "")
+            )
+            state = f'keeps "${{{key}}}"' if exported else "is now empty"
             note = (
-                f"{key} is now empty in {path}: set it in the environment before running, "
+                f"{key} {state} in {path}: set it in the environment before running, "
                 + fetch_command(key, reference.secret_name, options.vault_name)
             )
             if note not in notes:
