@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import fakes
+import pytest
 from conftest import assert_clean_error
 from migrate_support import (
     PLAN,
@@ -164,3 +166,19 @@ def test_pipeline_options_reach_the_rewriter(tmp_path: Path) -> None:
     assert pipeline.kind == "azure-pipelines"
     assert "kv-app-prod" in pipeline.diff
     assert "AzureKeyVault@2" not in pipeline.diff
+
+
+def test_the_leak_guard_refuses_text_holding_a_value() -> None:
+    from secretsops.errors import LeakError
+    from secretsops.migrate import diffs, planner
+
+    value = fakes.password()
+    planner.guard(f"preview only: {fp.preview(value)}", [value])
+    with pytest.raises(LeakError) as caught:
+        planner.guard(f'{{"note": "{value}"}}', [value])
+    assert value not in str(caught.value)
+    pem = fakes.private_key_pem()
+    redact = diffs.Redactor([value, pem])
+    shown = redact(f"a = {value}\n{pem}\n")
+    assert value not in shown
+    assert not any(line in shown for line in pem.splitlines()[1:-1])
