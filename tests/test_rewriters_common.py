@@ -165,3 +165,35 @@ def test_notes_never_hold_a_value_for_any_kind(tmp_path: Path) -> None:
         assert out.result.notes, rel
         assert_rewritten(out, tmp_path / f"r{index}", value)
         assert OPTIONS.vault_name in " ".join(out.result.notes) or rel == ".github/workflows/ci.yml"
+
+
+@pytest.mark.parametrize(
+    ("lang", "source", "expected"),
+    [
+        # (decoded value of each plain literal, or None for a template); comments open nothing
+        (
+            "JAVASCRIPT",
+            "// don't\nconst a = 'x\\'y'; /* it's */ const b = `t ${c}`; const d = `e`;",
+            ["x'y", None, "e"],
+        ),
+        (
+            "CSHARP",
+            'var a = @"C:\\dir ""q"""; var b = $"v {x}"; // "no"\nvar c = "t\\"u";',
+            ['C:\\dir "q"', None, 't"u'],
+        ),
+        (
+            "POWERSHELL",
+            "# it's\n$a = 'it''s'; $b = \"x`\"y\"; $c = \"$d\"; <# 'no' #>",
+            ["it's", 'x"y', None],
+        ),
+        ("BICEP", "// it's\nparam a string = 'x\\'y'\nvar b = 'p${q}'", ["x'y", None]),
+        ("HCL", '# "no"\n// "no"\na = "x\\"y"\nb = "p${q}"', ['x"y', None]),
+    ],
+)
+def test_string_literals_per_language(lang: str, source: str, expected: list[str | None]) -> None:
+    from secretsops.migrate.rewriters import _lexer
+
+    found = _lexer.literals(source, getattr(_lexer, lang))
+    assert [None if lit.template else lit.value for lit in found] == expected
+    for lit in found:  # spans cover the literal, quotes (and prefix) included
+        assert source[lit.end - 1] in "'\"`"
