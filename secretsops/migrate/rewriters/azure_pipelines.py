@@ -101,7 +101,10 @@ class AzurePipelinesRewriter:
         plan.rename_removed_variables()
         plan.add_vault_access()
         plan.add_env_mappings()
-        new_text = _text.keep_final_newline(text, _text.apply_edits(text, plan.edits))
+        try:
+            new_text = _text.keep_final_newline(text, _text.apply_edits(text, plan.edits))
+        except ValueError:  # two edits claim one span: a layout we do not handle
+            return _manual(chosen, "the file's layout is beyond this rewriter")
         if not _yaml.parses(new_text):
             return _manual(chosen, "the rewritten file would not parse; rewrite it by hand")
         new_text, leftovers = _text.sweep_leftovers(new_text, chosen)
