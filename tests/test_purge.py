@@ -592,3 +592,29 @@ def test_a_confirmed_value_nowhere_in_history_is_refused(tmp_path: Path) -> None
     assert_clean_error(proc)
     assert "cannot recover the value of 1 confirmed entry" in proc.stderr
     assert not list(tmp_path.glob("*.bundle"))
+
+
+def test_the_rescan_reports_what_the_rewrite_left_in_a_blob_our_scanner_reads(
+    tmp_path: Path,
+) -> None:
+    """git-filter-repo passes over a blob with a NUL byte in its first 8,192 bytes; our scanner
+    reads one whose first NUL comes after 8,000 of them. Such a blob keeps its value and its
+    id: the rescan (which takes unchanged blobs from the original's history cache) and the
+    object check must both report it."""
+    repo = Repo(tmp_path / "repo")
+    value = fakes.password()
+    repo.write("app.py", fakes.password_line(value))
+    repo.write("data.py", (fakes.password_line(value) + "\n" + "x" * 8050 + "\0tail\n").encode())
+    repo.add()
+    repo.commit("both")
+    baseline = _confirm_all(repo, tmp_path)
+    for extra in ([], ["--no-cache"]):
+        out = tmp_path / f"out{len(extra)}.git"
+        proc = repo.run("purge", "-b", baseline, "-o", out, "--yes", *extra)
+        assert proc.returncode == 1, proc.stderr
+        remaining = [line for line in proc.stdout.splitlines() if line.startswith("- `")]
+        assert any("data.py:1" in line and "[scan]" in line for line in remaining), remaining
+        assert any("data.py" in line and "[git]" in line for line in remaining), remaining
+        assert not any("app.py" in line for line in remaining)
+        # The default run took unchanged blobs from the original's cache; --no-cache did not.
+        assert (out / "secretsops" / "history-cache").is_file() == (not extra)

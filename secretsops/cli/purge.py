@@ -66,6 +66,13 @@ def purge(
         typer.Option("--report", help="Where to write the report (default: next to the result)."),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Verification: read every blob again, not only those the rewrite changed.",
+        ),
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option("--jobs", "-j", help="Verification scan: worker processes (0: one per core)."),
@@ -90,6 +97,7 @@ def purge(
             bundle=bundle,
             report=report,
             yes=yes,
+            no_cache=no_cache,
             jobs=jobs or (os.cpu_count() or 1),
         )
     finally:
@@ -119,6 +127,7 @@ def _purge(
     bundle: Path | None,
     report: Path | None,
     yes: bool,
+    no_cache: bool,
     jobs: int,
 ) -> int:
     import time
@@ -126,6 +135,7 @@ def _purge(
     from secretsops import baseline as baseline_mod
     from secretsops import git
     from secretsops.baseline import write_atomic
+    from secretsops.detect import config_from_baseline
     from secretsops.errors import UsageError
     from secretsops.history_scan import shallow_error
     from secretsops.purge import report as report_mod
@@ -143,10 +153,12 @@ def _purge(
     parent = root.parent if root.name != ".git" else root.parent.parent
     stamp = _stamp()
     overrides = targets.parse_names(names)
+    config = None
     if baseline is not None and journal is not None:
         # The baseline chooses; the journal names those the migration moved to the vault.
         moved = {fp: name for name, fp in targets.journal_secrets(journal).items()}
         data = baseline_mod.load(baseline)
+        config = config_from_baseline(data.plugins_used, data.filters_used)
         chosen = targets.from_baseline(data, root, overrides, jobs=jobs)
         for target in chosen:
             if target.fingerprint in moved and not any(
@@ -160,6 +172,7 @@ def _purge(
     else:
         source_baseline = baseline if baseline is not None else root / ".secrets.baseline"
         data = baseline_mod.load(source_baseline)
+        config = config_from_baseline(data.plugins_used, data.filters_used)
         chosen = targets.from_baseline(data, root, overrides, jobs=jobs)
     if in_place:
         reason = rewrite.not_fresh(root)
@@ -188,7 +201,9 @@ def _purge(
         rewrite.rewrite_mirror(root, result, chosen)
     info(f"rewritten: {result} ({time.perf_counter() - clock:.1f} s); verifying ...")
     clock = time.perf_counter()
-    checked = verify.verify(result, chosen, jobs)
+    checked = verify.verify(
+        result, chosen, jobs, config=config, seed=None if no_cache or in_place else root
+    )
     info(
         f"verified: {checked.commits} commits rescanned in {checked.scan_seconds:.1f} s, "
         f"{checked.objects} objects read in {checked.objects_seconds:.1f} s "

@@ -2,8 +2,9 @@
 
 Two independent checks, both over the rewritten repository:
 
-1. ``rescan``: ``scan --history`` of every ref (no cache), looking for the purged secrets'
-   fingerprints: what our detectors would still report.
+1. ``rescan``: ``scan --history`` of every ref, looking for the purged secrets' fingerprints:
+   what our detectors would still report (blobs the rewrite left unchanged may be taken from
+   the original's history cache; ``--no-cache`` reads them all).
 2. ``objects_holding``: every object in the store (``git cat-file --batch-all-objects``:
    blobs of every ref, commit and tag messages, and anything unreachable that was not
    pruned), searched byte for byte for each value (UTF-8 and Latin-1 forms), whatever the
@@ -12,16 +13,20 @@ Two independent checks, both over the rewritten repository:
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from secretsops import git
 from secretsops.errors import GitError
 from secretsops.purge.rewrite import encodings
 from secretsops.purge.targets import Target
+
+if TYPE_CHECKING:
+    from secretsops.detect import EngineConfig
 
 
 @dataclass(frozen=True)
@@ -47,20 +52,44 @@ class Verification:
         return not self.remaining
 
 
-def rescan(root: Path, targets: Sequence[Target], jobs: int = 1) -> tuple[int, list[Remaining]]:
-    """The commits walked, and every finding of a purged fingerprint on any ref."""
+def rescan(
+    root: Path,
+    targets: Sequence[Target],
+    jobs: int = 1,
+    *,
+    config: EngineConfig | None = None,
+    seed: Path | None = None,
+) -> tuple[int, list[Remaining]]:
+    """The commits walked, and every finding of a purged fingerprint on any ref.
+
+    ``seed``: the original repository. Its history cache (per blob id: which secrets, by
+    fingerprint; never a value) is copied into the result first, so only blobs the rewrite
+    changed are read: an unchanged blob has the same bytes, hence the same findings. Every
+    commit of every ref is still walked. Without it, every blob is read.
+    """
+    from secretsops import cache
     from secretsops.history_scan import HistoryOptions, scan_history
 
     wanted = {t.fingerprint: t for t in targets}
     if not git.ref_tips(root):
         return 0, []
-    findings, stats, _, _ = scan_history(HistoryOptions(root=root, jobs=jobs, use_cache=False))
+    use_cache = False
+    if seed is not None:
+        source = cache.cache_path(git.common_dir(seed))
+        if source.is_file():
+            target = cache.cache_path(git.common_dir(root))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            use_cache = True
+    findings, stats, _, _ = scan_history(
+        HistoryOptions(root=root, jobs=jobs, use_cache=use_cache), config
+    )
     out = []
     for f in findings:
-        target = wanted.get(f.fingerprint)
-        if target is not None:
+        target_hit = wanted.get(f.fingerprint)
+        if target_hit is not None:
             where = f"{f.path}:{f.line} in commit {(f.commit or '?')[:12]}"
-            out.append(Remaining(target.name, target.fingerprint, where, "scan"))
+            out.append(Remaining(target_hit.name, target_hit.fingerprint, where, "scan"))
     return stats.commits, out
 
 
@@ -144,12 +173,19 @@ def _reachable_paths(root: Path) -> dict[str, str]:
     return out
 
 
-def verify(root: Path, targets: Sequence[Target], jobs: int = 1) -> Verification:
-    """Both checks over ``root``."""
+def verify(
+    root: Path,
+    targets: Sequence[Target],
+    jobs: int = 1,
+    *,
+    config: EngineConfig | None = None,
+    seed: Path | None = None,
+) -> Verification:
+    """Both checks over ``root`` (``seed``: see ``rescan``)."""
     import time
 
     start = time.perf_counter()
-    commits, by_scan = rescan(root, targets, jobs)
+    commits, by_scan = rescan(root, targets, jobs, config=config, seed=seed)
     middle = time.perf_counter()
     objects, by_git = objects_holding(root, targets)
     return Verification(
