@@ -242,7 +242,11 @@ def _summary(chosen: list[Target], root: Path, result: Path, backup: Path, in_pl
 
 
 def _confirmed(in_place: bool) -> bool:
-    question = "Rewrite history now?"
+    question = (
+        "Rewrite this repository's history in place now (a bundle backup is made first)?"
+        if in_place
+        else "Write the purged copy now (your repository is only read)?"
+    )
     try:
         return bool(typer.confirm(question, default=False, err=True))
     except typer.Abort:
