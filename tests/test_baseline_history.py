@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import fakes
-from conftest import Repo, assert_absent, assert_clean_error
+from conftest import Repo, assert_absent, assert_clean_error, call_secretsops
 from purge_repos import History, build
 
 from secretsops.fingerprint import baseline_hash, fingerprint
@@ -110,3 +110,20 @@ def test_bad_input(tmp_path: Path) -> None:
     plain.mkdir()
     assert_clean_error(repo.run("baseline", "create", "--history", plain))
     assert_clean_error(repo.run("baseline", "create", "--history", "--force", "--jobs", "-1"))
+
+
+def test_a_bare_mirror_is_recorded_and_audited_from_inside(tmp_path: Path) -> None:
+    """The runbook's flow: mirror clone, baseline kept next to it, audit run inside it."""
+    repo = Repo(tmp_path / "work")
+    value = fakes.github_token()
+    repo.write("ci.sh", f"TOKEN={value}\n")
+    repo.add()
+    repo.commit("ci")
+    mirror = tmp_path / "repo.git"
+    repo.git("clone", "-q", "--mirror", str(repo.path), str(mirror))
+    baseline = tmp_path / "history.baseline"
+    made = repo.run("baseline", "create", "--history", mirror, "-b", baseline)
+    assert made.returncode == 0, made.stderr
+    listed = call_secretsops("audit", baseline, "--list", cwd=mirror)
+    assert listed.returncode == 0, listed.stderr
+    assert fingerprint(value) in listed.stdout

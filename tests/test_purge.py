@@ -618,3 +618,27 @@ def test_the_rescan_reports_what_the_rewrite_left_in_a_blob_our_scanner_reads(
         assert not any("app.py" in line for line in remaining)
         # The default run took unchanged blobs from the original's cache; --no-cache did not.
         assert (out / "secretsops" / "history-cache").is_file() == (not extra)
+
+
+def test_push_commands_name_the_server_branch_a_remote_ref_stands_for(tmp_path: Path) -> None:
+    from secretsops.purge.report import push_commands
+
+    server = Repo(tmp_path / "server")
+    server.write("a.txt", "one\n")
+    server.add()
+    server.commit("one")
+    server.git("branch", "only-on-server")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(server.path), str(clone))
+    Repo(clone, init=False).write("b.txt", "local work\n")
+    git(clone, "add", "b.txt")
+    git(clone, "commit", "-q", "-m", "local")
+    lines = push_commands(clone, "https://example.invalid/repo.git")
+    base = f"git -C {clone} push --force https://example.invalid/repo.git"
+    assert f"{base} refs/heads/main:refs/heads/main" in lines
+    assert f"{base} refs/remotes/origin/only-on-server:refs/heads/only-on-server" in lines
+    assert any(
+        line.startswith("# main: your local branch and origin/main differ") for line in lines
+    )
+    assert not any("origin/HEAD" in line for line in lines)
+    assert push_commands(clone, None)[0].startswith(f"git -C {clone} push --force <remote-url> ")
