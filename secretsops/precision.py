@@ -128,15 +128,23 @@ _ENV_LOOKUP = re.compile(
 )
 
 
+_ENV_EXPRESSION = re.compile(
+    r"^(?:os\.environ\b|os\.getenv\(|process\.env\b|import\.meta\.env\b|Deno\.env\.get\("
+    r"|Environment\.GetEnvironmentVariable\(|System\.getenv\(|\$env:|ENV\[|ENV\.fetch\()"
+)
+
+
 def is_reference(secret: str, line: str) -> bool:
     """References to a secret kept elsewhere: ``$(name)``, ``$[ ... ]``, ``${{ ... }}``,
     ``${VAR}``, ``$VAR``, ``%VAR%``, ``{{ ... }}``, ``#{name}#``, ``__name__``,
     ``@Microsoft.KeyVault(...)``, ARM ``[parameters('x')]``, and the name inside an
     environment lookup (``os.environ[...]``, ``os.getenv``, ``process.env.X``,
-    ``Environment.GetEnvironmentVariable``, ``System.getenv``, ``$env:X``)."""
+    ``Environment.GetEnvironmentVariable``, ``System.getenv``, ``$env:X``), or the lookup
+    expression itself when a generic detector takes it for the value
+    (``password = process.env.DB_PASSWORD;`` in a TypeScript file)."""
     if not isinstance(secret, str):
         return False
-    if _REFERENCE.search(secret):
+    if _REFERENCE.search(secret) or _ENV_EXPRESSION.match(secret):
         return True
     if not isinstance(line, str) or len(line) > 2000:
         return False

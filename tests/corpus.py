@@ -392,6 +392,10 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
     j.add("export const GH = '" + with_crc32_suffix("gho_", d.s(ALNUM, 30)) + "';", "GitHub Token")
     j.add("const PAT = 'github_pat_" + d.s(ALNUM, 22) + "_" + d.s(ALNUM, 59) + "';", "GitHub Token")
     j.add("const passwordLabel = 'Password';")
+    ts = doc("web/src/settings.ts")
+    ts.add("const password = process.env.DB_PASSWORD;")
+    ts.add("export const secret: string = process.env.CLIENT_SECRET ?? '';")
+    ts.add("const apiToken = '" + d.password() + "';", "Secret Keyword")
     j.add(
         "const mongo = 'mongodb+srv://admin:" + d.password() + "@cluster0.mongodb.net/app';",
         "Basic Auth Credentials",
