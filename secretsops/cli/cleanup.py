@@ -136,7 +136,8 @@ class _Flow:
         self, *args: str | Path, capture: bool = False
     ) -> subprocess.CompletedProcess[str]:
         """A secretsops command as a person would run it, here, in a child process."""
-        cmd = [sys.executable, "-m", "secretsops", *(str(a) for a in args)]
+        # -I: the repository's own folders are not on the child's import path.
+        cmd = [sys.executable, "-I", "-m", "secretsops", *(str(a) for a in args)]
         if capture:
             return subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, check=False)
         sys.stdout.flush()

@@ -205,7 +205,9 @@ def _purge(
         result, chosen, jobs, config=config, seed=None if no_cache or in_place else root
     )
     info(
-        f"verified: {checked.commits} commits rescanned in {checked.scan_seconds:.1f} s, "
+        f"verified: {checked.commits} commits rescanned ({checked.blobs} blobs, "
+        f"{checked.blobs_cached} unchanged ones from the original's cache) in "
+        f"{checked.scan_seconds:.1f} s, "
         f"{checked.objects} objects read in {checked.objects_seconds:.1f} s "
         f"({time.perf_counter() - clock:.1f} s)"
     )

@@ -46,10 +46,20 @@ class Verification:
     remaining: list[Remaining] = field(default_factory=list)
     scan_seconds: float = 0.0
     objects_seconds: float = 0.0
+    blobs: int = 0
+    blobs_cached: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.remaining
+
+
+@dataclass
+class Rescan:
+    commits: int = 0
+    blobs: int = 0
+    blobs_cached: int = 0
+    remaining: list[Remaining] = field(default_factory=list)
 
 
 def rescan(
@@ -59,38 +69,104 @@ def rescan(
     *,
     config: EngineConfig | None = None,
     seed: Path | None = None,
-) -> tuple[int, list[Remaining]]:
-    """The commits walked, and every finding of a purged fingerprint on any ref.
+) -> Rescan:
+    """Every commit of every ref walked; every finding of a purged fingerprint reported.
 
     ``seed``: the original repository. Its history cache (per blob id: which secrets, by
     fingerprint; never a value) is copied into the result first, so only blobs the rewrite
-    changed are read: an unchanged blob has the same bytes, hence the same findings. Every
-    commit of every ref is still walked. Without it, every blob is read.
+    changed are read: an unchanged blob has the same bytes, hence the same findings. The scan
+    then runs as ``secretsops scan --history`` in a child process, like the scan that wrote
+    that cache (a process that has loaded a baseline computes another cache key), unless the
+    baseline's detector settings differ from the defaults. Without ``seed``, every blob is read.
     """
-    from secretsops import cache
-    from secretsops.history_scan import HistoryOptions, scan_history
-
     wanted = {t.fingerprint: t for t in targets}
     if not git.ref_tips(root):
-        return 0, []
-    use_cache = False
-    if seed is not None:
-        source = cache.cache_path(git.common_dir(seed))
-        if source.is_file():
-            target = cache.cache_path(git.common_dir(root))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-            use_cache = True
+        return Rescan()
+    seeded = seed is not None and _seed_cache(seed, root)
+    if seeded and _default_settings(config):
+        result = _rescan_in_child(root, jobs)
+    else:
+        result = _rescan_here(root, jobs, config, use_cache=seeded)
+    commits, blobs, cached, findings = result
+    out = []
+    for path, line, fingerprint, commit in findings:
+        target = wanted.get(fingerprint)
+        if target is not None:
+            where = f"{path}:{line} in commit {(commit or '?')[:12]}"
+            out.append(Remaining(target.name, target.fingerprint, where, "scan"))
+    return Rescan(commits, blobs, cached, out)
+
+
+_Found = tuple[str, int, str, "str | None"]
+
+
+def _seed_cache(seed: Path, root: Path) -> bool:
+    from secretsops import cache
+
+    source = cache.cache_path(git.common_dir(seed))
+    if not source.is_file():
+        return False
+    target = cache.cache_path(git.common_dir(root))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return True
+
+
+def _default_settings(config: EngineConfig | None) -> bool:
+    from secretsops.detect import Engine, EngineConfig
+
+    if config is None:
+        return True
+    with Engine(config) as engine:
+        mine = engine.settings_json()
+    with Engine(EngineConfig()) as engine:
+        return bool(mine == engine.settings_json())
+
+
+def _rescan_here(
+    root: Path, jobs: int, config: EngineConfig | None, *, use_cache: bool
+) -> tuple[int, int, int, list[_Found]]:
+    from secretsops.history_scan import HistoryOptions, scan_history
+
     findings, stats, _, _ = scan_history(
         HistoryOptions(root=root, jobs=jobs, use_cache=use_cache), config
     )
-    out = []
-    for f in findings:
-        target_hit = wanted.get(f.fingerprint)
-        if target_hit is not None:
-            where = f"{f.path}:{f.line} in commit {(f.commit or '?')[:12]}"
-            out.append(Remaining(target_hit.name, target_hit.fingerprint, where, "scan"))
-    return stats.commits, out
+    found = [(f.path, f.line, f.fingerprint, f.commit) for f in findings]
+    return stats.commits, stats.blobs_total, stats.blobs_cached, found
+
+
+def _rescan_in_child(root: Path, jobs: int) -> tuple[int, int, int, list[_Found]]:
+    import json
+    import os
+    import sys
+
+    from secretsops.errors import PurgeError
+
+    # -I: the folder the child starts in is not on its import path (a bare repository holds a
+    # ``secretsops/`` folder, the cache, that would shadow the package).
+    args = [sys.executable, "-I", "-m", "secretsops", "scan", "--history", str(root)]
+    args += ["--format", "json", "--quiet", "--jobs", str(jobs)]
+    proc = subprocess.run(
+        args, cwd=root, env=dict(os.environ), capture_output=True, text=True, check=False
+    )
+    if proc.returncode not in (0, 1):
+        lines = [line for line in proc.stderr.splitlines() if line.strip()]
+        raise PurgeError(f"the verification scan failed: {lines[-1] if lines else proc.returncode}")
+    try:
+        data = json.loads(proc.stdout)
+    except ValueError:
+        raise PurgeError("the verification scan printed no report") from None
+    summary = data.get("summary", {})
+    found: list[_Found] = [
+        (str(f["path"]), int(f["line"]), str(f["fingerprint"]), f.get("commit"))
+        for f in data.get("findings", [])
+    ]
+    return (
+        int(summary.get("commits", 0)),
+        int(summary.get("blobs_total", 0)),
+        int(summary.get("blobs_cached", 0)),
+        found,
+    )
 
 
 def _objects(root: Path) -> Iterator[tuple[str, str, bytes]]:
@@ -185,13 +261,15 @@ def verify(
     import time
 
     start = time.perf_counter()
-    commits, by_scan = rescan(root, targets, jobs, config=config, seed=seed)
+    scanned = rescan(root, targets, jobs, config=config, seed=seed)
     middle = time.perf_counter()
     objects, by_git = objects_holding(root, targets)
     return Verification(
-        commits=commits,
+        commits=scanned.commits,
         objects=objects,
-        remaining=[*by_scan, *by_git],
+        remaining=[*scanned.remaining, *by_git],
         scan_seconds=middle - start,
         objects_seconds=time.perf_counter() - middle,
+        blobs=scanned.blobs,
+        blobs_cached=scanned.blobs_cached,
     )
