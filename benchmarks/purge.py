@@ -192,7 +192,9 @@ def main() -> int:
                 f"= {purge_s / scan_s:.2f} x the history scan"
             )
             split = re.search(
-                r"rescanned in ([\d.]+) s, (\d+) objects read in ([\d.]+) s", proc.stderr
+                r"rescanned \((\d+) blobs, (\d+) unchanged .*?\) in ([\d.]+) s, "
+                r"(\d+) objects read in ([\d.]+) s",
+                proc.stderr,
             )
             for name, label in (
                 ("backup", "bundle backup"),
@@ -202,8 +204,11 @@ def main() -> int:
                 if name in phases:
                     print(f"  {label:34s} {float(phases[name]):7.2f} s")
             if split:
-                print(f"    rescan for the purged fingerprints {float(split[1]):7.2f} s")
-                print(f"    every object read ({split[2]:>7s})     {float(split[3]):7.2f} s")
+                print(
+                    f"    rescan for the purged fingerprints {float(split[3]):7.2f} s  "
+                    f"({split[1]} blobs, {split[2]} from the original's cache)"
+                )
+                print(f"    every object read ({split[4]:>7s})     {float(split[5]):7.2f} s")
             everything = subprocess.run(
                 ["git", "cat-file", "--batch-all-objects", "--batch"],
                 cwd=out,
