@@ -495,3 +495,16 @@ def test_a_workflow_input_default_is_named_by_its_input() -> None:
     assert [(h.path, h.line, h.column) for h in result.hits] == [
         ("on.workflow_dispatch.inputs.dbPassword.default", 6, 18)
     ]
+
+
+def test_an_alias_bomb_is_reported_not_expanded() -> None:
+    """Nine levels of nine aliases name 387 million values: the structural pass stops at its
+    budget and reports the file as not parsed. (detect-secrets' own YAML transformer, which the
+    line scan uses, does expand such a file: that is not tested through the CLI here.)"""
+    lines = ["trigger: none", "variables:", "  l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 10):
+        refs = ", ".join([f"*l{level - 1}"] * 9)
+        lines.append(f"  l{level}: &l{level} [{refs}]")
+    result = scan_structure("azure-pipelines.yml", "\n".join(lines) + "\n")
+    assert result is not None and result.hits == []
+    assert result.error is not None and "aliases" in result.error

@@ -170,16 +170,19 @@ def scan_structure(path: str, text: str, kind: str | None = None) -> StructureRe
     positions = _Positions(text)
     result._positions = positions
     seen: set[tuple[int, int, str]] = set()
-    for doc in documents:
-        for entry in walk(doc):
-            begin = positions.index(entry.node.start_mark)
-            result._sites.append((begin, positions.index(entry.node.end_mark), entry.path))
-        for candidate in extract(doc):
-            hit = positions.hit(candidate)
-            key = (hit.line, hit.column, hit.secret)
-            if key not in seen:
-                seen.add(key)
-                result.hits.append(hit)
+    try:
+        for doc in documents:
+            for entry in walk(doc):
+                begin = positions.index(entry.node.start_mark)
+                result._sites.append((begin, positions.index(entry.node.end_mark), entry.path))
+            for candidate in extract(doc):
+                hit = positions.hit(candidate)
+                key = (hit.line, hit.column, hit.secret)
+                if key not in seen:
+                    seen.add(key)
+                    result.hits.append(hit)
+    except StructureError as exc:
+        return StructureResult(kind=kind, error=str(exc))
     result.hits.sort(key=lambda h: (h.line, h.column))
     result._sites.sort()
     return result

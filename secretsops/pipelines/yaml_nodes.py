@@ -110,13 +110,22 @@ class Entry:
         return format_path(self.parts)
 
 
+#: Values walked in one document at most: aliases can make a small file a huge tree (a
+#: "billion laughs" document); beyond this the file is reported as not parsed.
+MAX_VALUES = 200_000
+
+
 def walk(node: yaml.Node, parts: tuple[PathPart, ...] = ()) -> Iterator[Entry]:
     """Every scalar value below ``node`` (mapping keys are not values), depth first."""
+    budget = MAX_VALUES
     stack: list[tuple[yaml.Node, tuple[PathPart, ...], yaml.Node | None, frozenset[int]]] = [
         (node, parts, None, frozenset())
     ]
     while stack:
         current, here, parent, seen = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise StructureError(f"more than {MAX_VALUES} values (aliases expanded)")
         if isinstance(current, yaml.ScalarNode):
             yield Entry(here, current, parent)
             continue
@@ -141,11 +150,15 @@ def walk_nodes(
     node: yaml.Node, parts: tuple[PathPart, ...] = ()
 ) -> Iterator[tuple[tuple[PathPart, ...], yaml.Node]]:
     """Every collection node below ``node`` (itself included), with its path."""
+    budget = MAX_VALUES
     stack: list[tuple[yaml.Node, tuple[PathPart, ...], frozenset[int]]] = [
         (node, parts, frozenset())
     ]
     while stack:
         current, here, seen = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise StructureError(f"more than {MAX_VALUES} values (aliases expanded)")
         if isinstance(current, yaml.ScalarNode) or id(current) in seen:
             continue
         yield here, current
