@@ -384,6 +384,25 @@ def _cannot_be_ini(text: str) -> bool:
     return True
 
 
+def _aliases_explode(path: str, text: str) -> bool:
+    """A YAML file whose aliases name more values than ``yaml_nodes.MAX_VALUES``."""
+    if "*" not in text or "&" not in text:
+        return False
+    from detect_secrets.util.filetype import FileType, determine_file_type
+
+    if determine_file_type(path) != FileType.YAML:
+        return False
+    from secretsops.pipelines.yaml_nodes import StructureError, compose_documents, walk
+
+    try:
+        for document in compose_documents(text):
+            for _ in walk(document):
+                pass
+    except StructureError as exc:
+        return "aliases" in str(exc)
+    return False
+
+
 def _transformed_not_ini(file: Any) -> list[str] | None:
     """detect-secrets' ``get_transformed_file`` (not eager) minus the INI transformer."""
     from detect_secrets.transformers import get_transformers
@@ -596,6 +615,10 @@ class Engine:
         from detect_secrets.transformers import get_transformed_file
 
         stream: Any = _NamedStringIO(text, path)
+        if _aliases_explode(path, text):
+            # detect-secrets' YAML transformer would expand every alias (it hangs on an alias
+            # bomb); such a file is read as plain lines.
+            return text.splitlines(keepends=True)
         if _cannot_be_ini(text):
             lines = _transformed_not_ini(stream)
         else:

@@ -508,3 +508,18 @@ def test_an_alias_bomb_is_reported_not_expanded() -> None:
     result = scan_structure("azure-pipelines.yml", "\n".join(lines) + "\n")
     assert result is not None and result.hits == []
     assert result.error is not None and "aliases" in result.error
+
+
+def test_an_alias_bomb_does_not_hang_a_scan(repo: Repo) -> None:
+    """The engine reads a YAML file whose aliases explode as plain lines (detect-secrets' YAML
+    transformer would expand them), and the pipeline pass reports it as not parsed."""
+    lines = ["trigger: none", "variables:", "  l0: &l0 [x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 10):
+        refs = ", ".join([f"*l{level - 1}"] * 9)
+        lines.append(f"  l{level}: &l{level} [{refs}]")
+    lines.append(f"  dbPassword: {pipeline_corpus.Draw(random.Random(15)).password()}")
+    repo.write("azure-pipelines.yml", "\n".join(lines))
+    report = _json(repo.scan("-f", "json"))
+    (skipped,) = report["summary"]["skipped_malformed"]
+    assert skipped["path"] == "azure-pipelines.yml" and "aliases" in skipped["reason"]
+    assert [f["line"] for f in report["findings"]] == [13]  # the line detectors still read it
