@@ -35,7 +35,14 @@ _ENTRY = KEY_SIZE + 1  # + status byte
 
 def cache_key(settings: dict[str, Any], max_size: int) -> str:
     """What a cached result depends on: detectors and settings, versions, our source, limits."""
-    from secretsops import __version__, detect, fingerprint, history_worker, regex_literals
+    from secretsops import (
+        __version__,
+        detect,
+        fingerprint,
+        history_worker,
+        precision,
+        regex_literals,
+    )
     from secretsops.detect import plugin_modules
     from secretsops.pipelines import MODULES as pipeline_modules
 
@@ -45,7 +52,7 @@ def cache_key(settings: dict[str, Any], max_size: int) -> str:
     digest.update(hashlib.sha256(fingerprint._key()).digest())
     import importlib
 
-    modules = [detect, history_worker, regex_literals, fingerprint]
+    modules = [detect, history_worker, regex_literals, fingerprint, precision]
     modules += [importlib.import_module(m) for m in plugin_modules()]
     modules += [importlib.import_module(f"secretsops.pipelines.{m}") for m in pipeline_modules]
     for module in modules:

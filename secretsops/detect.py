@@ -350,11 +350,16 @@ def _necessary_patterns(plugin: Any) -> list[re.Pattern[str]] | None:
 
 
 BASELINE_NAME = ".secrets.baseline"
+#: Other scanners' baselines and suppression files: hashes of accepted findings, not content
+#: (Microsoft Guardian / CredScan).
+_OTHER_BASELINES = frozenset({".gdnbaselines", ".gdnsuppress"})
 
 
 def is_baseline_file(path: str) -> bool:
-    """A baseline holds hashes of accepted findings, never content to scan (any folder)."""
-    return path.rsplit("/", 1)[-1] == BASELINE_NAME
+    """A baseline holds hashes of accepted findings, never content to scan (any folder):
+    ours and other scanners' (Guardian's ``.gdnbaselines``, ``.gdnsuppress``)."""
+    name = path.rsplit("/", 1)[-1]
+    return name == BASELINE_NAME or name in _OTHER_BASELINES
 
 
 class _NamedStringIO(io.StringIO):
@@ -382,6 +387,34 @@ def _cannot_be_ini(text: str) -> bool:
             continue
         return not value.startswith("[")
     return True
+
+
+_SEQUENCE_ITEM = re.compile(r"[ \t]*-[ \t]+[^\s#]|[^#\n]*:[ \t]*\[[^\]\n]*[\"'=]")
+
+
+def _with_sequence_items(view: list[str], text: str) -> list[str]:
+    """The YAML view with the sequence items it leaves out, as they are written.
+
+    detect-secrets' YAML transformer renders only mapping values: strings in a sequence
+    (``environment: [- DATABASE_URL=scheme://user:password@host]`` in a compose file, container
+    ``args``, ``command: ["--password", "..."]``) vanish from its view, so a credential there was
+    never scanned in a YAML file while the same line in any other file was. Each line the view
+    leaves empty that holds a block sequence item, or a flow sequence with quoted or assigned
+    entries, is scanned as written; every other line keeps the transformer's rendering.
+    """
+    if "-" not in text and "[" not in text:
+        return view
+    raw = text.splitlines(keepends=True)
+    if len(view) < len(raw):
+        view = view + [""] * (len(raw) - len(view))
+    filled: list[str] | None = None
+    for index, line in enumerate(raw):
+        if view[index].strip() or not _SEQUENCE_ITEM.match(line):
+            continue
+        if filled is None:
+            filled = list(view)
+        filled[index] = line
+    return filled if filled is not None else view
 
 
 def _aliases_explode(path: str, text: str) -> bool:
@@ -623,7 +656,9 @@ class Engine:
             lines = _transformed_not_ini(stream)
         else:
             lines = get_transformed_file(stream)
-        return lines if lines else text.splitlines(keepends=True)
+        if not lines:
+            return text.splitlines(keepends=True)
+        return _with_sequence_items(lines, text)
 
     def eager_view(self, path: str, text: str) -> list[str] | None:
         """The eager transformers' view scan_text falls back to when the first found nothing."""

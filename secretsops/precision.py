@@ -41,6 +41,7 @@ FILTERS = (
     "is_public_material",
     "is_documented_example",
     "is_generic_indirect_reference",
+    "is_name_of_a_secret",
     "is_covered_by_specific_detector",
     "is_unnamed_entropy",
     "is_generic_in_documentation",
@@ -304,6 +305,37 @@ def is_generic_indirect_reference(secret: str, line: str, plugin: Any = None) ->
     if not _INDIRECT.search(line):
         return False
     return f'"{secret}' not in line and f"'{secret}" not in line
+
+
+_WORD_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_LETTERS_AND_SEPARATORS = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*")
+_VOWELS = frozenset("aeiouyAEIOUY")
+
+
+def is_word_like(text: str) -> bool:
+    """Letters (and ``-``, ``_``, ``.`` between them) that split, at case changes, into words
+    of 2+ letters each holding a vowel: ``serviceEndpoint``, ``BotAccount-dotnet-bot``; not
+    ``xKqvBnMzLpRt``."""
+    if not _LETTERS_AND_SEPARATORS.fullmatch(text):
+        return False
+    words = _WORD_PARTS.findall(text)
+    return all(len(w) >= 2 and any(c in _VOWELS for c in w) for w in words)
+
+
+_PASSWORD_KEYWORD = re.compile(r"(?i)pass|pwd")
+
+
+def is_name_of_a_secret(secret: str, line: str, plugin: Any = None) -> bool:
+    """For the keyword detector only: a value made of words (``BotAccount-dotnet-maestro-bot``,
+    ``serviceEndpoint``) under a secret-, token- or key-like name that is not a password's is
+    the name of a secret kept elsewhere, or an option, not a secret. Under a password's name a
+    value of words is kept (a password may be words)."""
+    if _plugin_name(plugin) != "KeywordDetector":
+        return False
+    if not isinstance(secret, str) or not isinstance(line, str) or not is_word_like(secret):
+        return False
+    at = line.find(secret)
+    return not _PASSWORD_KEYWORD.search(line[:at] if at > 0 else line)
 
 
 _NAMED = re.compile(

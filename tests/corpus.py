@@ -490,6 +490,28 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
     cm.add("  feature: " + base64.b64encode(b"enabled-flag").decode())
     cm.plain("  LOG_LEVEL: info")
 
+    # ------------------------------------------------------- docker-compose (sequence items)
+    dc = doc("deploy/docker-compose.yml")
+    dc.plain("services:\n  api:\n    image: contoso/api:1.4\n    environment:")
+    dc.add(
+        "      - DATABASE_URL=postgres://app:" + d.password() + "@db:5432/app",
+        "Basic Auth Credentials",
+    )
+    dc.add("      - LOG_LEVEL=info")
+    dc.add("      - DB_PASSWORD=${DB_PASSWORD}")
+    dc.add('    command: ["serve", "--port", "8080"]')
+
+    # --------------------------------------------- names of secrets kept elsewhere (vault config)
+    vc = doc(".vault-config/build-keyvault.yaml")
+    vc.plain("secrets:\n  release-bot-pat:\n    type: github-access-token\n    parameters:")
+    vc.add(
+        "      gitHubBotAccountSecret: BotAccount-release-bot",
+        "Secret Keyword",
+        False,
+        "is_name_of_a_secret",
+    )
+    vc.add("      apiToken: " + d.s(ALNUM, 24), "Secret Keyword")
+
     # ---------------------------------------------------------------- notebook
     nb_lines = [
         "import requests\n",

@@ -151,6 +151,17 @@ def test_is_reference(value: str, line: str, dropped: bool) -> None:
     assert precision.is_reference(value, line) is dropped
 
 
+def test_is_name_of_a_secret() -> None:
+    keyword = _named("KeywordDetector")
+    line = "gitHubBotAccountSecret: BotAccount-dotnet-bot"
+    assert precision.is_name_of_a_secret("BotAccount-dotnet-bot", line, keyword)
+    assert not precision.is_name_of_a_secret(
+        "Lantern-harbor", "db_password: Lantern-harbor", keyword
+    )
+    assert not precision.is_name_of_a_secret("xKqvBnMzLpRt", "api_token: xKqvBnMzLpRt", keyword)
+    assert not precision.is_name_of_a_secret("BotAccount-dotnet-bot", line, None)
+
+
 def test_is_guid_drops_ids_but_keeps_guid_passwords() -> None:
     guid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
     assert precision.is_guid(guid, f'"TenantId": "{guid}"')

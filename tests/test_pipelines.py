@@ -318,6 +318,9 @@ def test_a_non_pipeline_yaml_has_no_structural_findings(repo: Repo) -> None:
         ("publicKey", False),
         ("buildConfiguration", False),
         ("persist-credentials", True),
+        ("DB_PASS", True),
+        ("PASS_COLOR", False),  # a short credential word counts only last (flood-tested)
+        ("PARTIAL_PASS_COLOR", False),
     ],
 )
 def test_credential_names(name: str, expected: bool) -> None:
@@ -429,6 +432,7 @@ def test_detect_secrets_only_sees_the_plugin_through_the_engine(tmp_path: Path) 
         ("./secrets/admin.txt", "adminPassword", False),
         ("https://login.contoso.com/token", "tokenEndpoint", False),
         ("12345678", "pin", False),
+        ("passed", "PASS", False),  # a bare PASS may hold a word (a test outcome, flood-tested)
     ],
 )
 def test_values_that_are_not_credentials(value: str, name: str, expected: bool) -> None:

@@ -298,3 +298,15 @@ def test_same_value_twice_in_a_file_is_one_finding(repo: Repo) -> None:
     code, report = scan_json(repo)
     assert code == 1
     assert [(f["path"], f["line"]) for f in report["findings"]] == [("a.py", 1)]
+
+
+def test_other_scanners_baselines_are_not_scanned(repo: Repo) -> None:
+    """Guardian's baseline holds hashes of accepted findings (64 hex digits): not content."""
+    import secrets as stdlib_secrets
+
+    digest = stdlib_secrets.token_hex(32)
+    body = '{\n  "results": {\n    "%s": {\n      "signature": "%s"\n    }\n  }\n}\n'
+    repo.write(".config/guardian/.gdnbaselines", body % (digest, digest))
+    repo.write("config/signatures.json", body % (digest, digest))
+    paths = {f["path"] for f in json.loads(repo.scan("-f", "json").stdout)["findings"]}
+    assert paths == {"config/signatures.json"}

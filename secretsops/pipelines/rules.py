@@ -181,7 +181,9 @@ def is_credential_name(name: str) -> bool:
     joined = "".join(words)
     if any(s in joined for s in _CREDENTIAL_SUBSTRINGS):
         return True
-    if any(w in _CREDENTIAL_WORDS for w in words):
+    if words[-1] in _CREDENTIAL_WORDS:
+        # Short words are credentials only as the name's last word: ``DB_PASS``, ``EXT_PAT``;
+        # not ``PASS_COLOR`` or ``PAT_EXPIRY_WARNING``.
         return True
     if "connection" in words and ("string" in words or "strings" in words):
         return True
@@ -221,21 +223,14 @@ def is_reference(value: str) -> bool:
     return bool(_REFERENCE.search(value))
 
 
-_LETTERS_AND_SEPARATORS = re.compile(r"[A-Za-z]+(?:[-_.][A-Za-z]+)*")
-_VOWELS = frozenset("aeiouyAEIOUY")
-
-
 def is_word_like(text: str) -> bool:
-    """Letters (and ``-``, ``_``, ``.`` between them) that split, at case changes, into words
-    of 2+ letters each holding a vowel: ``serviceEndpoint``, ``BotAccount-dotnet-bot``; not
-    ``xKqvBnMzLpRt``."""
-    if not _LETTERS_AND_SEPARATORS.fullmatch(text):
-        return False
-    words = _WORDS.findall(text)
-    return all(len(w) >= 2 and any(c in _VOWELS for c in w) for w in words)
+    """``secretsops.precision.is_word_like`` (kept here for the pipeline rules' callers)."""
+    from secretsops import precision
+
+    return precision.is_word_like(text)
 
 
-_PASSWORD_WORDS = re.compile(r"(?i)pass|pwd|pw$")
+_PASSWORD_WORDS = re.compile(r"(?i)passw|passphrase|pwd")
 
 
 def is_literal_credential(value: str, name: str = "") -> bool:
