@@ -69,13 +69,12 @@ def test_compose_environment_both_forms(tmp_path: Path) -> None:
       - DATABASE_URL=postgres://app:{url_password}@db:5432/app
       - LOG_LEVEL=info
 """
-    # Built by hand: the scanner misses this URL's password after an `image: app/api` line
-    # (a detection gap reported separately; the rewriter is what is tested here).
-    sites = [
-        Site("docker-compose.yml", line_of(old, "POSTGRES_PASSWORD"), password),
-        Site("docker-compose.yml", line_of(old, "DATABASE_URL"), url_password),
-    ]
-    out = rewrite(tmp_path / "repo", "docker-compose.yml", old, sites=sites)
+    # The scanner's own sites: both values, the URL's password in a sequence item too.
+    out = rewrite(tmp_path / "repo", "docker-compose.yml", old)
+    assert {(s.line, s.value) for s in out.sites} >= {
+        (line_of(old, "POSTGRES_PASSWORD"), password),
+        (line_of(old, "DATABASE_URL"), url_password),
+    }
     assert out.rewriter.kind == "docker-compose"
     doc = yaml.safe_load(out.text)
     assert doc["services"]["db"]["environment"] == {
