@@ -252,6 +252,22 @@ class Prefilter:
         if self._always or self._custom or self._ungated:
             found = {i: self.candidates(line) for i, line in enumerate(lines)}
             return {i: plugins for i, plugins in found.items() if plugins}
+        # Which plugins a line can fire on depends on the line alone (see above), and history
+        # holds the same line in many blobs: a line met before (within a bound) takes its
+        # remembered answer and skips the automaton passes and the searches.
+        memo = self._memo
+        out: dict[int, list[Any]] = {}
+        fresh: list[int] = []
+        for i, line in enumerate(lines):
+            known = memo.get(line)
+            if known is None:
+                fresh.append(i)
+            elif known:
+                out[i] = known
+        if not fresh:
+            return out
+        if len(fresh) < len(lines):
+            lines = [lines[i] for i in fresh]
         ids: dict[int, set[int]] = {}
         text = "\n".join(lines)
         if self._exact is not None:
@@ -263,23 +279,19 @@ class Prefilter:
             else:
                 starts = _starts([line.casefold() for line in lines])
             _charge(self._folded, folded, starts, ids)
-        out: dict[int, list[Any]] = {}
-        memo = self._memo
-        for i in sorted(ids):
-            line = lines[i]
-            plugins = memo.get(line)
-            if plugins is None:
-                # Which plugins a line can fire on depends on the line alone (see above), and
-                # history holds the same line in many blobs: remember it, within a bound.
-                if len(memo) >= _MEMO_LINES:
-                    memo.clear()
-                plugins = memo[line] = self._chosen(line, ids[i])
+        if len(memo) + len(lines) > _MEMO_LINES:
+            memo.clear()
+        for j, line in enumerate(lines):
+            hits = ids.get(j)
+            plugins = self._chosen(line, hits) if hits else _NONE
+            memo[line] = plugins
             if plugins:
-                out[i] = plugins
-        return out
+                out[fresh[j]] = plugins
+        return dict(sorted(out.items()))
 
 
-_MEMO_LINES = 50_000
+_NONE: list[Any] = []
+_MEMO_LINES = 200_000
 
 
 def _starts(lines: Sequence[str]) -> list[int]:

@@ -20,6 +20,7 @@ a process-wide singleton) and its own ``git cat-file --batch``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -33,6 +34,10 @@ from secretsops.sources import decode, is_binary
 
 TEXT, BINARY, TOO_LARGE, MISSING = 0, 1, 2, 3
 Reply = tuple[BlobHeader, bytes | None] | None  # None: the store lacks the object
+# Bounds of a scanner's remembered first views (characters of the texts they came from, plus
+# a little per line; entries).
+_VIEW_CHARS = 16_000_000
+_VIEW_COUNT = 2_000
 
 
 @dataclass
@@ -118,6 +123,12 @@ class BlobScanner:
         self.root = root
         self._cat = CatFile(root)
         self._fetched: dict[str, Reply] = {}
+        # (oid, path) -> the blob's first view and pipeline kind, for the versions scanned last:
+        # the next version of a file compares with its predecessor's view (usually just scanned
+        # here), which is then neither read nor transformed again. Both are functions of the
+        # path and the blob's text alone; bounded by the characters held.
+        self._views: OrderedDict[tuple[str, str], tuple[list[str], str | None, int]] = OrderedDict()
+        self._view_chars = 0
 
     def close(self) -> None:
         self._cat.close()
@@ -155,6 +166,23 @@ class BlobScanner:
         reply = self._reply(oid)
         return None if reply is None else reply[1]
 
+    def _view_of(self, oid: str, path: str, text: str) -> tuple[list[str], str | None]:
+        """``Engine.first_view`` and ``Engine.pipeline_kind`` of a blob, remembered."""
+        key = (oid, path)
+        known = self._views.get(key)
+        if known is not None:
+            self._views.move_to_end(key)
+            return known[0], known[1]
+        view = self.engine.first_view(path, text)
+        kind = self.engine.pipeline_kind(path, text)
+        size = len(text) + 64 * len(view)
+        self._views[key] = (view, kind, size)
+        self._view_chars += size
+        while self._view_chars > _VIEW_CHARS or len(self._views) > _VIEW_COUNT:
+            _, (_, _, dropped) = self._views.popitem(last=False)
+            self._view_chars -= dropped
+        return view, kind
+
     def scan(self, task: Task) -> Outcome:
         # A partial clone or a damaged store lacks some blobs: counted, not fatal.
         reply = self._reply(task.oid)
@@ -167,15 +195,21 @@ class BlobScanner:
             return Outcome(task.key, BINARY, [])
         text = decode(data)
         del data
-        view = self.engine.first_view(task.path, text)
+        view, kind = self._view_of(task.oid, task.path, text)
         numbers: Sequence[int] = range(1, len(view) + 1)
         carried: dict[tuple[str, str], tuple[Hit, list[int]]] = {}
-        old = self._read(task.previous) if task.previous else None
-        old_text = decode(old) if old is not None and not is_binary(old) else None
-        del old
-        if self.engine.pipeline_kind(task.path, text) is not None or (
-            old_text is not None and self.engine.pipeline_kind(task.path, old_text) is not None
-        ):
+        old_view: list[str] | None = None
+        old_kind: str | None = None
+        if task.previous:
+            known = self._views.get((task.previous, task.path))
+            if known is not None:
+                old_view, old_kind, _ = known
+            else:
+                old = self._read(task.previous)
+                if old is not None and not is_binary(old):
+                    old_view, old_kind = self._view_of(task.previous, task.path, decode(old))
+                del old
+        if kind is not None or old_kind is not None:
             # A pipeline definition (or what replaced one) is parsed whole: where a value sits in
             # the document, not the line alone, decides its findings. Its hits are never carried.
             raw = self.engine.scan_text(task.path, text)
@@ -185,9 +219,7 @@ class BlobScanner:
                 key=lambda h: (h.line, h.type, h.fingerprint),
             )
             return Outcome(task.key, TEXT, whole, lines_scanned=len(view))
-        if old_text is not None:
-            old_view = self.engine.first_view(task.path, old_text)
-            del old_text
+        if old_view is not None:
             numbers, carried = _compare(view, old_view, task.previous_hits)
         raw = self.engine.scan_view(task.path, view, numbers)
         hits = _group(raw, first_view=True)
@@ -227,14 +259,14 @@ def _compare(
             if 0 < n <= len(old_view):
                 pair = (old_view[n - 2] if n > 1 else None, old_view[n - 1])
                 wanted.setdefault(pair, []).append(hit)
-    numbers: list[int] = []
+    pairs = list(_pairs(view))
+    numbers = [n for n, pair in enumerate(pairs, start=1) if pair not in known]
     carried: dict[tuple[str, str], tuple[Hit, list[int]]] = {}
-    for n, pair in enumerate(_pairs(view), start=1):
-        if pair not in known:
-            numbers.append(n)
-        elif pair in wanted:
-            for hit in wanted[pair]:
-                carried.setdefault(hit.identity, (hit, []))[1].append(n)
+    if wanted:
+        for n, pair in enumerate(pairs, start=1):
+            if pair in wanted:  # a pair of the old view, so not scanned again
+                for hit in wanted[pair]:
+                    carried.setdefault(hit.identity, (hit, []))[1].append(n)
     return numbers, carried
 
 
