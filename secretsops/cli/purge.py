@@ -184,8 +184,8 @@ def _purge(
     result = root if in_place else (output or parent / f"{stem}-purged.git").resolve()
     if not in_place and result.exists():
         raise UsageError(f"{result} exists: remove it or choose another --output")
-    backup = (bundle or parent / f"{stem}-backup-{stamp}.bundle").resolve()
-    report_path = (report or parent / f"{stem}-purge-{stamp}.md").resolve()
+    backup = (bundle or _unused(parent, f"{stem}-backup-{stamp}", ".bundle")).resolve()
+    report_path = (report or _unused(parent, f"{stem}-purge-{stamp}", ".md")).resolve()
 
     _summary(chosen, root, result, backup, in_place)
     if not yes and not _confirmed(in_place):
@@ -232,6 +232,15 @@ def _purge(
         )
         return 1
     return 0
+
+
+def _unused(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/stem+suffix``, or with ``-2``, ``-3``... if a run in the same second made it."""
+    path, number = folder / f"{stem}{suffix}", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem}-{number}{suffix}"
+    return path
 
 
 def _summary(chosen: list[Target], root: Path, result: Path, backup: Path, in_place: bool) -> None:
