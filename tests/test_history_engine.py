@@ -4,7 +4,9 @@
   equals ``Prefilter.candidates`` line by line, on real text, credential-shaped lines, text
   whose case folding changes its length, and in any order and repetition;
 - ``BlobScanner.scan_many`` (blobs read in one round trip) equals ``scan`` task by task,
-  including when the object store lacks a blob.
+  including when the object store lacks a blob;
+- a scanner that remembers the first views it made (by blob and path) gives what a scanner
+  that remembers nothing gives; the prefilter's line memo gives the same when it is cleared.
 """
 
 from __future__ import annotations
@@ -93,3 +95,66 @@ def test_scan_many_equals_scan(tmp_path: Path) -> None:
         finally:
             one.close()
             many.close()
+
+
+def test_remembered_views_equal_fresh_views(tmp_path: Path) -> None:
+    """A scanner remembers the first views it made, by blob and path: one blob at a YAML and a
+    Python path has two views, and every outcome equals that of a scanner that remembers
+    nothing (each version compared with its predecessor, whose view is remembered)."""
+    repo = Repo(tmp_path)
+    rng = random.Random(5)
+    creds = credential_lines(rng)
+    history: list[Task] = []
+    previous: dict[str, str] = {}
+    for i in range(10):
+        lines = [rng.choice(creds) if rng.random() < 0.4 else f"k{i}: v{rng.randint(0, 3)}"]
+        lines += [f"key_{n}: value" for n in range(rng.randint(1, 4))]
+        body = "\n".join(lines) + "\n"
+        for path in ("conf.yaml", "conf.py"):  # the same blob at both paths
+            repo.write(path, body)
+        repo.add()
+        repo.commit(f"c{i}")
+        for path in ("conf.yaml", "conf.py"):
+            oid = repo.git("rev-parse", f"HEAD:{path}").strip()
+            history.append(Task(key=f"{path}{i}".encode(), oid=oid, path=path))
+            history[-1].previous = previous.get(path)
+            previous[path] = oid
+    with Engine() as engine:
+        warm = BlobScanner(engine, tmp_path, 1_000_000)
+        try:
+            got = []
+            for task in history:
+                task.previous_hits = got[-2].hits if task.previous else ()
+                got.append(warm.scan(task))
+            assert (history[-1].oid, "conf.yaml") in warm._views
+            assert (history[-1].oid, "conf.py") in warm._views
+            assert any(o.hits for o in got)
+            for task, outcome in zip(history, got, strict=True):
+                cold = BlobScanner(engine, tmp_path, 1_000_000)
+                try:
+                    assert cold.scan(task) == outcome, task.path
+                finally:
+                    cold.close()
+        finally:
+            warm.close()
+        yaml_views = [v for (_, p), (v, _, _) in warm._views.items() if p == "conf.yaml"]
+        py_views = [v for (_, p), (v, _, _) in warm._views.items() if p == "conf.py"]
+        assert yaml_views and py_views and yaml_views != py_views  # two views of each blob
+
+
+def test_candidates_of_lines_with_a_small_memo(monkeypatch: Any) -> None:
+    """The line memo is cleared when full, also between the lines of one call."""
+    import secretsops.detect as detect
+
+    monkeypatch.setattr(detect, "_MEMO_LINES", 64)
+    rng = random.Random(12)
+    lines = _lines(rng)
+    with Engine() as engine:
+        prefilter = engine._prefilter
+        assert isinstance(prefilter, Prefilter)
+        for _ in range(30):
+            chunk = rng.sample(lines, rng.randint(0, 200)) * rng.randint(1, 2)
+            got = prefilter.candidates_of_lines(chunk)
+            want = {i: _names(prefilter.candidates(line)) for i, line in enumerate(chunk)}
+            assert {i: _names(p) for i, p in got.items()} == {i: n for i, n in want.items() if n}
+            assert len(prefilter._memo) <= max(64, len(set(chunk)))
