@@ -397,8 +397,37 @@ def _cannot_be_ini(text: str) -> bool:
         value = line.strip()
         if not value or value.startswith(("#", ";")):
             continue
-        return not value.startswith("[")
+        return not value.startswith("[") or _has_ini_error_line(text)
     return True
+
+
+_NONSPACE = re.compile(r"\S")  # configparser's NONSPACECRE
+
+
+def _has_ini_error_line(text: str) -> bool:
+    """True when configparser must record a parsing error in ``text``, with or without the
+    ``[global]`` header detect-secrets' eager INI transformer adds (so both INI transformers
+    fail on it).
+
+    Python's ``RawConfigParser._read`` (default settings: ``=`` and ``:`` delimiters, ``#`` and
+    ``;`` full-line comment prefixes, no inline ones) reads ``io.StringIO`` lines. A line whose
+    first character is not whitespace (``NONSPACECRE``) has indent 0, so it can never continue
+    a value; stripped, unless it is empty, a comment or begins with ``[`` (maybe a section
+    header), it must match ``OPTCRE`` with a non-empty option name: hold ``=`` or ``:``, not
+    as its first character. A line that does not is appended to a ``ParsingError`` raised
+    once the text is read (when no section was open yet, ``MissingSectionHeaderError`` is
+    raised at once instead). Either is a ``configparser.Error``, which the transformers turn
+    into ``ParsingError``. ``tests/test_history_equivalence.py`` compares both views.
+    """
+    for line in io.StringIO(text):
+        if not _NONSPACE.match(line):
+            continue
+        value = line.strip()
+        if value.startswith(("#", ";", "[")):
+            continue
+        if value[0] in "=:" or ("=" not in value and ":" not in value):
+            return True
+    return False
 
 
 _SEQUENCE_ITEM = re.compile(r"[ \t]*-[ \t]+[^\s#]|[^#\n]*:[ \t]*\[[^\]\n]*[\"'=]")
@@ -450,15 +479,23 @@ def _aliases_explode(path: str, text: str) -> bool:
 
 def _transformed_not_ini(file: Any) -> list[str] | None:
     """detect-secrets' ``get_transformed_file`` (not eager) minus the INI transformer."""
+    return _transformed(file, eager=False, skip_ini=True)
+
+
+def _transformed(file: Any, *, eager: bool, skip_ini: bool) -> list[str] | None:
+    """detect-secrets' ``get_transformed_file``, without its INI transformers if ``skip_ini``."""
     from detect_secrets.transformers import get_transformers
-    from detect_secrets.transformers.config import ConfigFileTransformer
+    from detect_secrets.transformers.config import (
+        ConfigFileTransformer,
+        EagerConfigFileTransformer,
+    )
     from detect_secrets.transformers.exceptions import ParsingError
 
     transformer: Any
     for transformer in get_transformers():
-        if type(transformer) is ConfigFileTransformer:
+        if skip_ini and type(transformer) in (ConfigFileTransformer, EagerConfigFileTransformer):
             continue
-        if not transformer.should_parse_file(file.name) or transformer.is_eager:
+        if not transformer.should_parse_file(file.name) or transformer.is_eager != eager:
             continue
         try:
             lines: list[str] = transformer.parse_file(file)
@@ -677,7 +714,11 @@ class Engine:
         from detect_secrets.transformers import get_transformed_file
 
         stream: Any = _NamedStringIO(text, path)
-        eager = get_transformed_file(stream, use_eager_transformers=True)
+        if _has_ini_error_line(text):
+            # The eager INI transformer must fail: configparser is not run.
+            eager = _transformed(stream, eager=True, skip_ini=True)
+        else:
+            eager = get_transformed_file(stream, use_eager_transformers=True)
         return eager or None
 
     def scan_view(self, path: str, view: list[str], numbers: Iterable[int]) -> list[RawSecret]:

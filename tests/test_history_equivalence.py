@@ -144,8 +144,9 @@ def test_history_findings_are_the_union_of_whole_blob_scans(repo: Repo) -> None:
 
 
 def test_first_view_shortcut_matches_detect_secrets(repo: Repo) -> None:
-    """``Engine.first_view`` skips configparser where it must fail; same lines as without
-    (plus the YAML sequence items detect-secrets' transformer leaves out)."""
+    """``Engine.first_view`` and ``Engine.eager_view`` skip configparser where it must fail;
+    same lines as without (plus the YAML sequence items detect-secrets' transformer leaves
+    out)."""
     from detect_secrets.transformers import get_transformed_file
 
     from secretsops.detect import _NamedStringIO, _with_sequence_items
@@ -164,11 +165,37 @@ def test_first_view_shortcut_matches_detect_secrets(repo: Repo) -> None:
         "\r\n[s]\r\nk = v\r\n",
         "\x0c[s]\nk=v\n",
         "   \n\t# c\n[sec]]\npassword = hunter2hunter2\n",
+        # Lines configparser rejects (or accepts) after a section or the eager `[global]`:
+        "[s]\nk = v\nplain words\n",
+        "[s]\nk = v\n  indented words continue k\n",
+        "k = v\n\tstill k\nnext: 1\n",
+        "[s]\n=starts with a delimiter\n",
+        ":param x: doc\n",
+        "Title\n=====\n",
+        "key: value\nother = x\n[t]\nz=1\n",
+        "k = v\n\n   \nwords\n",
+        "k=v\n\u00a0indented by a no-break space\n",
+        "k=v\n\ufeffword\n",
+        "k=v\r\nword\rmore: x\n",
+        "[s]\nk=v\n[s]\nj=w\n",
+        "k = %(missing)s\n",
+        "[x\nk=v\nno delimiter\n",
+        "# c\n; c\nk = v\n  # indented comment\n",
     ]
+    kinds = ["py", "ini", "yaml", "env"]
     for _ in range(200):
-        samples.append("\n".join(_line(rng, rng.choice(["py", "ini", "yaml"])) for _ in range(4)))
+        samples.append("\n".join(_line(rng, rng.choice(kinds)) for _ in range(4)))
+    for _ in range(100):
+        lines = [_line(rng, rng.choice(kinds)) for _ in range(rng.randint(1, 6))]
+        if rng.random() < 0.5:
+            lines.insert(0, "[section]")
+        if rng.random() < 0.3:
+            at = rng.randint(0, len(lines))
+            lines.insert(at, rng.choice(["  continued", "\tx", "words", "=x", ":x", "a:b"]))
+        samples.append("\n".join(lines) + rng.choice(["", "\n"]))
+    eager_seen = 0
     with Engine() as engine:
-        for path in ("a.py", "b.ini", "c.cfg", "d.env", "e.yaml", "f"):
+        for path in ("a.py", "b.ini", "c.cfg", "d.env", "e.yaml", "f", "g.txt", "h.rst"):
             for text in samples:
                 stream: Any = _NamedStringIO(text, path)
                 view = get_transformed_file(stream)
@@ -176,3 +203,8 @@ def test_first_view_shortcut_matches_detect_secrets(repo: Repo) -> None:
                     _with_sequence_items(view, text) if view else text.splitlines(keepends=True)
                 )
                 assert engine.first_view(path, text) == expected, (path, text)
+                stream = _NamedStringIO(text, path)
+                eager = get_transformed_file(stream, use_eager_transformers=True) or None
+                assert engine.eager_view(path, text) == eager, (path, text)
+                eager_seen += eager is not None
+    assert eager_seen > 50  # texts the eager INI view reads are compared too
