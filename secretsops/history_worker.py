@@ -259,15 +259,56 @@ def _compare(
             if 0 < n <= len(old_view):
                 pair = (old_view[n - 2] if n > 1 else None, old_view[n - 1])
                 wanted.setdefault(pair, []).append(hit)
-    pairs = list(_pairs(view))
-    numbers = [n for n, pair in enumerate(pairs, start=1) if pair not in known]
+    # Lines 1..head are the old view's first lines, so their pairs are its pairs; the pairs of
+    # the last ``tail`` lines but the first of them are pairs of its last lines. Only the lines
+    # between are looked up (``tests/test_history_engine.py`` compares with every line).
+    head = _common_head(view, old_view)
+    tail = _common_tail(view, old_view, min(len(view), len(old_view)) - head)
+    last = min(len(view), len(view) - tail + 1)
+    numbers = [
+        n
+        for n, pair in enumerate(
+            zip(
+                view[head - 1 : last - 1] if head else chain([None], view),
+                view[head:last],
+                strict=False,
+            ),
+            start=head + 1,
+        )
+        if pair not in known
+    ]
     carried: dict[tuple[str, str], tuple[Hit, list[int]]] = {}
     if wanted:
-        for n, pair in enumerate(pairs, start=1):
+        for n, pair in enumerate(_pairs(view), start=1):
             if pair in wanted:  # a pair of the old view, so not scanned again
                 for hit in wanted[pair]:
                     carried.setdefault(hit.identity, (hit, []))[1].append(n)
     return numbers, carried
+
+
+def _common_head(a: list[str], b: list[str]) -> int:
+    """How many first lines ``a`` and ``b`` share (list comparisons in C, halving the step)."""
+    same, top = 0, min(len(a), len(b))
+    step = top
+    while step and same < top:
+        step = min(step, top - same)
+        if a[same : same + step] == b[same : same + step]:
+            same += step
+        else:
+            step //= 2
+    return same
+
+
+def _common_tail(a: list[str], b: list[str], limit: int) -> int:
+    """How many last lines ``a`` and ``b`` share, at most ``limit``."""
+    same, step = 0, limit
+    while step and same < limit:
+        step = min(step, limit - same)
+        if a[len(a) - same - step : len(a) - same] == b[len(b) - same - step : len(b) - same]:
+            same += step
+        else:
+            step //= 2
+    return same
 
 
 def _group(raw: list[RawSecret], *, first_view: bool) -> dict[tuple[str, str], Hit]:

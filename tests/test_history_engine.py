@@ -158,3 +158,45 @@ def test_candidates_of_lines_with_a_small_memo(monkeypatch: Any) -> None:
             want = {i: _names(prefilter.candidates(line)) for i, line in enumerate(chunk)}
             assert {i: _names(p) for i, p in got.items()} == {i: n for i, n in want.items() if n}
             assert len(prefilter._memo) <= max(64, len(set(chunk)))
+
+
+def _compare_every_line(view: list[str], old_view: list[str]) -> list[int]:
+    known = set(zip([None, *old_view], old_view, strict=False))
+    return [
+        n for n, pair in enumerate(zip([None, *view], view, strict=False), 1) if pair not in known
+    ]
+
+
+def test_compare_looks_up_only_the_changed_middle() -> None:
+    """``_compare`` skips the lines both versions start and end with; the lines it returns
+    are exactly those whose (previous, line) pair the old view lacks."""
+    from secretsops.history_worker import _common_head, _common_tail, _compare
+
+    rng = random.Random(8)
+    words = ["a", "b", "c", "", "x = 1", "a"]
+    checked = 0
+    for _ in range(3000):
+        old = [rng.choice(words) for _ in range(rng.randint(0, 12))]
+        new = list(old)
+        for _ in range(rng.randint(0, 3)):
+            at = rng.randint(0, len(new))
+            roll = rng.random()
+            if roll < 0.4:
+                new.insert(at, rng.choice(words))
+            elif roll < 0.7 and new:
+                del new[min(at, len(new) - 1)]
+            elif new:
+                new[min(at, len(new) - 1)] = rng.choice(words)
+        if rng.random() < 0.1:
+            new = rng.choice([[], list(old), old + old, old[::-1]])
+        numbers, _ = _compare(new, old, ())
+        assert numbers == _compare_every_line(new, old), (old, new)
+        head = _common_head(new, old)
+        assert new[:head] == old[:head]
+        assert head == min(len(new), len(old)) or new[head] != old[head]
+        tail = _common_tail(new, old, min(len(new), len(old)))
+        assert tail <= len(new)
+        if tail:
+            assert new[len(new) - tail :] == old[len(old) - tail :]
+        checked += bool(numbers)
+    assert checked > 1000
