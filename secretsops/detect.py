@@ -214,6 +214,13 @@ class Prefilter:
         self._memo: dict[str, list[Any]] = {}
         self._exact = _automaton(ahocorasick, exact)
         self._folded = _automaton(ahocorasick, folded)
+        # For candidates_of_lines: one-character literals (quotes, ``.``, ``:``) occur many
+        # times in most lines; they are found by ``str.find`` once per line that holds them
+        # rather than charged match by match, the longer literals by the automata.
+        self._exact_singles = _singles(exact)
+        self._folded_singles = _singles(folded)
+        self._exact_long = _automaton(ahocorasick, _longer(exact))
+        self._folded_long = _automaton(ahocorasick, _longer(folded))
 
     def candidates(self, line: str) -> list[Any]:
         out = list(self._always)
@@ -270,15 +277,17 @@ class Prefilter:
             lines = [lines[i] for i in fresh]
         ids: dict[int, set[int]] = {}
         text = "\n".join(lines)
-        if self._exact is not None:
-            _charge(self._exact, text, _starts(lines), ids)
-        if self._folded is not None:
+        starts = _starts(lines)
+        if self._exact_long is not None:
+            _charge(self._exact_long, text, starts, ids)
+        _charge_singles(self._exact_singles, text, starts, ids)
+        if self._folded_long is not None or self._folded_singles:
             folded = text.casefold()
-            if len(folded) == len(text):  # every character folded to one: same offsets
-                starts = _starts(lines)
-            else:
+            if len(folded) != len(text):  # some character folded to more: other offsets
                 starts = _starts([line.casefold() for line in lines])
-            _charge(self._folded, folded, starts, ids)
+            if self._folded_long is not None:
+                _charge(self._folded_long, folded, starts, ids)
+            _charge_singles(self._folded_singles, folded, starts, ids)
         if len(memo) + len(lines) > _MEMO_LINES:
             memo.clear()
         for j, line in enumerate(lines):
@@ -314,6 +323,36 @@ def _charge(automaton: Any, text: str, starts: list[int], ids: dict[int, set[int
             ids[line] = set(found)
         else:
             got.update(found)
+
+
+def _charge_singles(
+    singles: list[tuple[str, frozenset[int]]],
+    text: str,
+    starts: list[int],
+    ids: dict[int, set[int]],
+) -> None:
+    """``_charge`` for one-character literals: each line holding one is charged once."""
+    from bisect import bisect_right
+
+    ends = [*starts[1:], len(text)]
+    for char, found in singles:
+        at = text.find(char)
+        while at != -1:
+            line = bisect_right(starts, at) - 1
+            got = ids.get(line)
+            if got is None:
+                ids[line] = set(found)
+            else:
+                got.update(found)
+            at = text.find(char, ends[line])
+
+
+def _singles(words: dict[str, set[int]]) -> list[tuple[str, frozenset[int]]]:
+    return [(word, frozenset(ids)) for word, ids in sorted(words.items()) if len(word) == 1]
+
+
+def _longer(words: dict[str, set[int]]) -> dict[str, set[int]]:
+    return {word: ids for word, ids in words.items() if len(word) > 1}
 
 
 def _automaton(module: Any, words: dict[str, set[int]]) -> Any:

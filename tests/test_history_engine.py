@@ -200,3 +200,22 @@ def test_compare_looks_up_only_the_changed_middle() -> None:
             assert new[len(new) - tail :] == old[len(old) - tail :]
         checked += bool(numbers)
     assert checked > 1000
+
+
+def test_single_character_literals_charge_every_line_holding_them() -> None:
+    """``_charge_singles`` marks exactly the lines holding each one-character literal, also
+    at a line's first and last character and on empty lines."""
+    from secretsops.detect import _charge_singles, _starts
+
+    rng = random.Random(9)
+    singles = [(".", frozenset({1})), (":", frozenset({2, 3})), ("'", frozenset({4}))]
+    for _ in range(500):
+        lines = ["".join(rng.choices(".:'ab ", k=rng.randint(0, 4))) for _ in range(30)]
+        ids: dict[int, set[int]] = {}
+        _charge_singles(singles, "\n".join(lines), _starts(lines), ids)
+        want: dict[int, set[int]] = {}
+        for i, line in enumerate(lines):
+            for char, found in singles:
+                if char in line:
+                    want.setdefault(i, set()).update(found)
+        assert ids == want, lines
