@@ -406,9 +406,24 @@ def _pronounceable(word: str) -> bool:
     return 0.2 <= share <= 0.75 and not _CONSONANT_RUN.search(word)
 
 
+_LEET = str.maketrans("013457@$!", "oieastasi")
+_CREDENTIAL_WORD = re.compile(r"secret|passw(?:or)?d|token")
+
+
+def _spells_a_credential_word(text: str) -> bool:
+    """``s00pers3cret``, ``P@ssw0rd1``: read with digits and symbols as the letters they
+    imitate, the value says "secret", "password" or "token", and the rest is pronounceable."""
+    plain = text.lower().translate(_LEET)
+    match = _CREDENTIAL_WORD.search(plain)
+    if match is None:
+        return False
+    rest = re.findall(r"[a-z]+", plain[: match.start()] + " " + plain[match.end() :])
+    return all(len(w) <= 2 or _pronounceable(w) for w in rest)
+
+
 def _made_up(value: str) -> bool:
     text = unquote(unquote(value))
-    if len(text) < 6:
+    if len(text) < 6 or _spells_a_credential_word(text):
         return True
     if any(c.isdigit() for c in text) or len(text) > 64:
         return False
@@ -426,10 +441,11 @@ def is_test_fixture_value(secret: str, filename: str, plugin: Any = None) -> boo
     free of digits and made of pronounceable words (split at case changes and symbols; 3 to 20
     letters, a fifth to three quarters vowels, no run of 4 consonants), at most 2 letters
     outside them: ``CircleOfLife``, ``FooBarBazToken``, ``old-password``, ``pass%23pass``,
-    ``foo(b]c``. A value with a digit, a random-looking letter string (``xKqvBnMzLpRt``), any
-    credential of a known format in a test folder, and a made-up word outside tests are still
-    reported. The trade: about 1 in 30 random 12-letter mixed-case strings without digits looks
-    pronounceable and is dropped when it sits in a test file."""
+    ``foo(b]c``; or values that spell a credential word in leetspeak (``s00pers3cret``,
+    ``P@ssw0rd1``). Otherwise a value with a digit, a random-looking letter string
+    (``xKqvBnMzLpRt``), any credential of a known format in a test folder, and a made-up word
+    outside tests are still reported. The trade: about 1 in 30 random 12-letter mixed-case
+    strings without digits looks pronounceable and is dropped when it sits in a test file."""
     if _plugin_name(plugin) not in HUMAN_CHOSEN_PLUGINS or not isinstance(secret, str):
         return False
     return is_test_path(filename) and _made_up(secret)

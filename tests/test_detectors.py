@@ -283,6 +283,9 @@ def test_is_test_path(path: str, expected: bool) -> None:
         ("%3A%40c", "tests/models/whatwg.json", "BasicAuthDetector", True),
         ("old-password", "test/hooks.ts", "BasicAuthDetector", True),
         ("testMasterKey", "tests/utils.py", "AzureTemplateParameterDetector", True),
+        ("s00pers3cret", "test/module/typings/esm/index.ts", "KeywordDetector", True),
+        ("P@ssw0rd1", "tests/test_login.py", "KeywordDetector", True),
+        ("s00pers3cret", "src/client.ts", "KeywordDetector", False),  # outside tests: reported
         # real-looking values stay reported in tests
         (PW, "tests/test_auth.py", "KeywordDetector", False),
         ("Summer2024!", "tests/test_auth.py", "KeywordDetector", False),
