@@ -114,3 +114,59 @@ def _char_class(av: list[tuple[Any, Any]]) -> Literals | None:
     if not chars or len(chars) > _MAX_CLASS:
         return None
     return frozenset(chars)
+
+
+#: Characters a "run" is made of: word characters (Unicode letters, digits, ``_``) and
+#: ``+ / = \ -``, the alphabets of tokens and base64.
+RUN_CLASS = r"[\w+/=\\-]"
+_RUN_PUNCTUATION = frozenset("_+/=\\-")
+_ASCII_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def requires_run(pattern: re.Pattern[str], shortest: int) -> bool:
+    """True when every match of ``pattern`` holds ``shortest`` consecutive ``RUN_CLASS``
+    characters: the pattern's top-level sequence (through groups) holds a repeat of at least
+    ``shortest`` of one character class inside ``RUN_CLASS``. Case-insensitive matching keeps
+    such a class inside it (what an ASCII letter matches ignoring case, such as the Kelvin
+    sign, is a letter too). False when that cannot be shown."""
+    try:
+        parsed = _p.parse(pattern.pattern, pattern.flags)
+    except re.error:  # pragma: no cover - the pattern compiled, so it parses
+        return False
+    return _sequence_has_run(list(parsed), shortest)
+
+
+def _sequence_has_run(items: list[tuple[Any, Any]], shortest: int) -> bool:
+    for op, av in items:
+        if op is _c.SUBPATTERN:
+            if _sequence_has_run(list(av[-1]), shortest):
+                return True
+        elif op in _REPEATS:
+            low, _, body = av
+            body = list(body)
+            if low >= shortest and len(body) == 1 and _in_run_class(*body[0]):
+                return True
+    return False
+
+
+def _in_run_class(op: Any, av: Any) -> bool:
+    if op is _c.LITERAL:
+        return _char_in_run_class(chr(av))
+    if op is _c.IN:
+        return all(_class_item_in_run_class(o, a) for o, a in av)
+    return False
+
+
+def _char_in_run_class(char: str) -> bool:
+    return char in _ASCII_ALNUM or char in _RUN_PUNCTUATION
+
+
+def _class_item_in_run_class(op: Any, av: Any) -> bool:
+    if op is _c.LITERAL:
+        return _char_in_run_class(chr(av))
+    if op is _c.RANGE:
+        low, high = av
+        return any(low >= ord(a) and high <= ord(b) for a, b in ("09", "AZ", "az"))
+    if op is _c.CATEGORY:
+        return av in (_c.CATEGORY_DIGIT, _c.CATEGORY_WORD)
+    return False  # NEGATE, other categories, ...
