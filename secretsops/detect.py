@@ -183,12 +183,7 @@ class Prefilter:
     def __init__(self, plugins: Sequence[Any]) -> None:
         import ahocorasick
 
-        from secretsops.regex_literals import (
-            RUN_CLASS,
-            is_case_insensitive,
-            required_literals,
-            requires_run,
-        )
+        from secretsops.regex_literals import is_case_insensitive, required_literals
 
         self._always: list[Any] = []
         self._custom: list[Any] = []
@@ -226,15 +221,6 @@ class Prefilter:
         self._folded_singles = _singles(folded)
         self._exact_long = _automaton(ahocorasick, _longer(exact))
         self._folded_long = _automaton(ahocorasick, _longer(folded))
-        # Patterns every match of which holds a run of _RUN_LENGTH token characters (the
-        # entropy, Discord, Telegram, most token patterns): a line without such a run is not
-        # searched for them. One regex pass over a blob's lines finds the lines with one.
-        self._run = re.compile(f"{RUN_CLASS}{{{_RUN_LENGTH},}}")
-        self._run_gated = frozenset(
-            index
-            for index, (_, pattern) in enumerate(self._checks)
-            if requires_run(pattern, _RUN_LENGTH)
-        )
 
     def candidates(self, line: str) -> list[Any]:
         out = list(self._always)
@@ -302,12 +288,6 @@ class Prefilter:
             if self._folded_long is not None:
                 _charge(self._folded_long, folded, starts, ids)
             _charge_singles(self._folded_singles, folded, starts, ids)
-        if self._run_gated and ids:
-            runs = _lines_with_runs(self._run, text, _starts(lines))
-            gated = self._run_gated
-            for j, charged in ids.items():
-                if j not in runs:
-                    charged -= gated
         if len(memo) + len(lines) > _MEMO_LINES:
             memo.clear()
         for j, line in enumerate(lines):
@@ -343,17 +323,6 @@ def _charge(automaton: Any, text: str, starts: list[int], ids: dict[int, set[int
             ids[line] = set(found)
         else:
             got.update(found)
-
-
-_RUN_LENGTH = 20
-
-
-def _lines_with_runs(run: re.Pattern[str], text: str, starts: list[int]) -> set[int]:
-    """Positions of the lines of ``text`` (lines at ``starts``) holding a match of ``run``; a
-    run holds no newline, so it lies in the line it starts in."""
-    from bisect import bisect_right
-
-    return {bisect_right(starts, found.start()) - 1 for found in run.finditer(text)}
 
 
 def _charge_singles(

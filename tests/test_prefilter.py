@@ -18,12 +18,7 @@ import corpus as credential_corpus
 import pytest
 
 from secretsops.detect import Engine
-from secretsops.regex_literals import (
-    RUN_CLASS,
-    is_case_insensitive,
-    required_literals,
-    requires_run,
-)
+from secretsops.regex_literals import is_case_insensitive, required_literals
 from secretsops.sample import fake_values
 from secretsops.sources import decode
 
@@ -166,46 +161,3 @@ def test_required_literals_hold_for_matches() -> None:
                     hay = text.casefold() if fold else text
                     needles = {lit.casefold() for lit in literals} if fold else literals
                     assert any(n in hay for n in needles), (pattern.pattern[:40], literals)
-
-
-@pytest.mark.parametrize(
-    ("pattern", "expected"),
-    [
-        (r"[A-Za-z0-9+/]{86}==", True),
-        (r"x(['\"])([a-f0-9]{21,})(\1)", True),
-        (r"[MNO][a-zA-Z\d_-]{23,25}\.", True),
-        (r"(?i:tok)[a-z]{25}", True),
-        (r"a{25}", True),
-        (r"[a-z]{19}", False),  # too short
-        (r"[a-z.]{30}", False),  # "." is no run character
-        (r"[^a-z]{30}", False),  # a negated class
-        (r"\S{30}", False),
-        (r"(?:[a-z]{30}|b)", False),  # an alternative without it
-        (r"(?:[a-z]{30})?", False),  # optional
-        (r"(?:[a-z]{10}){3}", False),  # not shown (a repeat of a sequence)
-        (r".{30}", False),
-    ],
-)
-def test_requires_run(pattern: str, expected: bool) -> None:
-    assert requires_run(re.compile(pattern), 20) is expected
-
-
-def test_runs_hold_for_matches() -> None:
-    """Every match of every detector pattern the prefilter gates by a run holds one, on
-    credential lines (their values stretched and cut so that runs of every length occur)."""
-    rng = random.Random(8)
-    run = re.compile(f"{RUN_CLASS}{{20,}}")
-    lines = credential_lines(rng)
-    lines += [line.replace("=", " = ") for line in lines]
-    lines += [re.sub(r"([A-Za-z0-9]{10})", r"\1.", line) for line in lines]
-    gated = 0
-    with Engine() as engine:
-        checks = engine._prefilter._checks if engine._prefilter else []
-        for _plugin, pattern in checks:
-            if not requires_run(pattern, 20):
-                continue
-            gated += 1
-            for line in lines:
-                for match in pattern.finditer(line):
-                    assert run.search(match.group(0)), pattern.pattern[:40]
-    assert gated >= 10
