@@ -118,3 +118,11 @@ def test_installed_module_entry_point(installed: Path, tmp_path: Path) -> None:
     proc = _run([str(installed / "python"), "-m", "secretsops", "scan", "nowhere"], cwd=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+def test_installed_demo_runs_the_readme_job(installed: Path, tmp_path: Path) -> None:
+    """The README's first command: the whole flow on a sample, from a non-editable install,
+    with only the virtual environment's console script (no activated environment)."""
+    proc = _run([str(installed / "secretsops"), "demo", str(tmp_path / "demo")], cwd=tmp_path)
+    assert proc.returncode == 0, (proc.stdout[-2000:], proc.stderr[-2000:])
+    assert "***REMOVED:" in proc.stdout and "Traceback" not in proc.stderr

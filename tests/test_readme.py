@@ -15,7 +15,7 @@ def readme_commands() -> list[str]:
 
 def test_readme_starts_with_install_and_test_commands() -> None:
     first, second = readme_commands()[:2]
-    assert "pip install" in first and "secretsops scan" in first
+    assert "pip install" in first and "secretsops demo" in first
     assert "pytest" in second
 
 
