@@ -59,12 +59,11 @@ def cache_key(settings: dict[str, Any], max_size: int) -> str:
         source = getattr(module, "__file__", None)
         if source:
             digest.update(Path(source).read_bytes())
-    try:
-        import detect_secrets
+    # The installed distribution's version: the module attribute ``__version__`` is a
+    # submodule once detect-secrets' baseline code has imported it, which changed the key.
+    from importlib import metadata
 
-        digest.update(str(getattr(detect_secrets, "__version__", "")).encode())
-    except ImportError:  # pragma: no cover - detect-secrets is a dependency
-        pass
+    digest.update(metadata.version("detect-secrets").encode())
     return digest.hexdigest()
 
 

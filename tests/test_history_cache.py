@@ -210,3 +210,25 @@ def test_shallow_clone_is_refused_with_directions_unless_allowed(
     subprocess.run(["git", "fetch", "-q", "--deepen=1"], cwd=clone, env=base_env(), check=True)
     ranged = history(clone, "--no-cache", "--range", "HEAD~1..HEAD", code=1)
     assert set(by_fingerprint(ranged)) == {fingerprint(value)}
+
+
+def test_cache_key_is_the_same_after_a_baseline_was_loaded() -> None:
+    """Loading a baseline imports detect-secrets' ``__version__`` submodule, which replaced the
+    package attribute the key once read: a scan with ``--baseline`` then never met the cache."""
+    import importlib
+    import sys
+
+    from secretsops.cache import cache_key
+
+    settings = {"plugins_used": [], "filters_used": []}
+    sys.modules.pop("detect_secrets.__version__", None)
+    package = importlib.import_module("detect_secrets")
+    saved = package.__dict__.pop("__version__", None)
+    try:
+        before = cache_key(settings, 1000)
+        importlib.import_module("detect_secrets.__version__")
+        after = cache_key(settings, 1000)
+    finally:
+        if saved is not None:
+            package.__version__ = saved
+    assert before == after
