@@ -13,19 +13,15 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from secretsops.errors import InputError
-from secretsops.vault.emulator.api import SecretsApi
-from secretsops.vault.emulator.credential import EmulatorCredential
 from secretsops.vault.emulator.model import DeletedSecret, NewSecret, Page, SecretVersion
-from secretsops.vault.emulator.server import VaultServer
 from secretsops.vault.emulator.settings import EmulatorSettings
 from secretsops.vault.emulator.store import SecretStore
-from secretsops.vault.emulator.tls import TlsFiles
+from secretsops.vault.emulator.thread import Emulator
 
 SEALED_PREFIX = "sealed1:"
 KEY_NAME = "local-vault.key"
@@ -156,62 +152,16 @@ def ensure_state_dir(state: Path) -> None:
         )
 
 
-class LocalVault:
-    """The embedded vault of one repository, served on loopback for the run's duration."""
+class LocalVault(Emulator):
+    """The embedded vault of one repository, served on loopback for the run's duration: the
+    thread emulator over a store that seals every value (``SealedStore``)."""
 
     def __init__(self, state: Path) -> None:
+        super().__init__(data=state / DATA_NAME, token=secrets.token_urlsafe(24))
         self.state = state
-        self.token = secrets.token_urlsafe(24)
-        self._server: VaultServer | None = None
-        self._thread: threading.Thread | None = None
-        self._store: SealedStore | None = None
-        self._tls: TlsFiles | None = None
 
-    def start(self) -> LocalVault:
+    def _open_store(self, settings: EmulatorSettings) -> SecretStore:
         ensure_state_dir(self.state)
         data = self.state / DATA_NAME
         key = load_key(create=not data.exists())
-        settings = EmulatorSettings(data=data, token=self.token)
-        store = SealedStore(data, Sealer(key), retention_days=settings.retention_days)
-        try:
-            tls = TlsFiles([settings.host])
-        except BaseException:
-            store.close()
-            raise
-        try:
-            server = VaultServer(settings.host, 0, SecretsApi(store, settings), tls.context)
-        except BaseException:
-            store.close()
-            tls.remove()
-            raise
-        self._store, self._tls, self._server = store, tls, server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.stop()
-        if self._thread is not None:
-            self._thread.join()
-        if self._store is not None:
-            self._store.close()
-        if self._tls is not None:
-            self._tls.remove()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return self._server.url
-
-    @property
-    def ca_file(self) -> Path:
-        assert self._tls is not None
-        return self._tls.ca_file
-
-    def credential(self) -> EmulatorCredential:
-        return EmulatorCredential(self.token)
+        return SealedStore(data, Sealer(key), retention_days=settings.retention_days)

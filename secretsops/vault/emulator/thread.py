@@ -56,7 +56,7 @@ class Emulator(RunningEmulator):
         if self._server is not None:
             raise UsageError("the emulator is already running")
         settings = self.settings
-        store = SecretStore(settings.data, retention_days=settings.retention_days)
+        store = self._open_store(settings)
         tls: TlsFiles | None = None
         try:
             tls = TlsFiles([settings.host])
@@ -76,6 +76,10 @@ class Emulator(RunningEmulator):
         )
         self._thread.start()
         return self
+
+    def _open_store(self, settings: EmulatorSettings) -> SecretStore:
+        """The store behind the API (subclasses may serve another, e.g. an encrypted one)."""
+        return SecretStore(settings.data, retention_days=settings.retention_days)
 
     def stop(self) -> None:
         server, self._server = self._server, None
