@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from secretsops.finding import Finding
 
 MAX_NAME = 127
-_VALID_NAME = re.compile(r"[0-9A-Za-z-]{1,127}")
 PRIVATE_KEY_TYPE = "Private Key"
 
 
@@ -48,11 +47,6 @@ class Target:
         return PRIVATE_KEY_TYPE in self.types
 
 
-def is_valid_name(name: str) -> bool:
-    """A Key Vault secret name: 1-127 characters of letters, digits and dashes."""
-    return _VALID_NAME.fullmatch(name) is not None
-
-
 def plain_name(text: str) -> str:
     """``Secret Keyword`` -> ``secret-keyword``; ``app.settings`` -> ``app-settings``."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", text.strip())
@@ -61,21 +55,11 @@ def plain_name(text: str) -> str:
 
 
 def parse_names(pairs: Iterable[str]) -> dict[str, str]:
-    """``--name FINGERPRINT=NAME`` options -> {identifier: name}; UsageError when malformed."""
-    out: dict[str, str] = {}
-    for text in pairs:
-        ident, sep, name = text.partition("=")
-        ident, name = ident.strip(), name.strip()
-        if not sep or not ident or not name:
-            raise UsageError(f"--name {text!r}: use FINGERPRINT=NAME")
-        if len(ident) < 8:
-            raise UsageError(f"--name {text!r}: give at least 8 characters of the fingerprint")
-        if not is_valid_name(name):
-            raise UsageError(
-                f"--name {text!r}: a Key Vault secret name is 1-127 letters, digits and dashes"
-            )
-        out[ident] = name
-    return out
+    """``--name FINGERPRINT=NAME`` options -> {identifier: name}; UsageError when malformed
+    (the migrator's rule, ``secretsops.migrate.names.parse_override``)."""
+    from secretsops.migrate.names import parse_override
+
+    return dict(parse_override(text) for text in pairs)
 
 
 @dataclass
