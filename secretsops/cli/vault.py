@@ -85,7 +85,10 @@ def serve(
     def _on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
+    # SIGINT too, explicitly: a process started in the background of a non-interactive shell
+    # inherits SIGINT ignored, and Python then never raises KeyboardInterrupt (Ctrl-C, kill -INT).
     previous = signal.signal(signal.SIGTERM, _on_signal)
+    previous_int = signal.signal(signal.SIGINT, _on_signal)
     try:
         emulator = Emulator(
             host=host,
@@ -111,4 +114,5 @@ def serve(
             emulator.stop()
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     typer.echo("secretsops: vault emulator stopped", err=True)
