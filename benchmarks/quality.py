@@ -136,40 +136,47 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"tp": tp, "fp": fp, "fn": fn, "precision": p, "recall": r, "f1": f}
 
 
-def score_pipelines(
-    labels: list[pipeline_corpus.Label], hits: set[tuple[str, int, str]]
-) -> dict[str, dict[str, float]]:
-    """Precision, recall and F1 by line: positives per construct, false positives by negative."""
-    converted = [
-        corpus.Label(lab.path, lab.line, lab.construct, lab.positive, "") for lab in labels
-    ]
-    return score(converted, hits)
+Results = dict[str, dict[str, dict[str, float]]]
 
 
-def pipelines_section(
-    seed: int, copies: int = 3
-) -> tuple[dict[str, dict[str, dict[str, float]]], str]:
-    files, labels = pipeline_corpus.build(seed, copies=copies)
+def scored(files: dict[str, str], labels: list[corpus.Label], folder: str) -> Results:
+    """Write the corpus to a temporary folder, run the three tools, score each."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "pipelines"
+        root = Path(tmp) / folder
         for rel, text in files.items():
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        results = {
-            "secretsops": score_pipelines(labels, run_secretsops(root)),
-            "detect-secrets": score_pipelines(labels, run_detect_secrets(root)),
-            "gitleaks": score_pipelines(labels, run_gitleaks(root)),
+        return {
+            "secretsops": score(labels, run_secretsops(root)),
+            "detect-secrets": score(labels, run_detect_secrets(root)),
+            "gitleaks": score(labels, run_gitleaks(root)),
         }
+
+
+def heading(name: str, files: dict[str, str], labels: list[corpus.Label], seed: int) -> str:
     positives = sum(lab.positive for lab in labels)
-    head = (
-        f"pipelines: {len(files)} files, {positives} positives, {len(labels) - positives} "
+    return (
+        f"{name}: {len(files)} files, {positives} positives, {len(labels) - positives} "
         f"labelled negatives, {sum(t.count(chr(10)) for t in files.values())} lines; seed {seed}"
     )
-    return results, head
 
 
-def print_table(results: dict[str, dict[str, dict[str, float]]]) -> None:
+def detectors_section(seed: int) -> tuple[Results, str]:
+    files, labels = corpus.build(seed)
+    return scored(files, labels, "corpus"), heading("corpus", files, labels, seed)
+
+
+def pipelines_section(seed: int, copies: int = 3) -> tuple[Results, str]:
+    files, labels = pipeline_corpus.build(seed, copies=copies)
+    # Scored by line like the detectors' corpus: positives per construct.
+    converted = [
+        corpus.Label(lab.path, lab.line, lab.construct, lab.positive, "") for lab in labels
+    ]
+    return scored(files, converted, "pipelines"), heading("pipelines", files, converted, seed)
+
+
+def print_table(results: Results) -> None:
     tools = list(results)
     print(f"{'type':40}" + "".join(f"{t:>24}" for t in tools))
     print(f"{'':40}" + "".join(f"{'P    R    F1  (fp/fn)':>24}" for _ in tools))
@@ -194,55 +201,16 @@ def main() -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--pipelines", action="store_true", help="only the pipelines section")
     args = parser.parse_args()
-    if args.pipelines:
-        pipeline_results, head = pipelines_section(args.seed)
+    sections = [pipelines_section] if args.pipelines else [detectors_section, pipelines_section]
+    for number, section in enumerate(sections):
+        results, head = section(args.seed)
         if args.json:
-            print(json.dumps(pipeline_results, indent=2))
-        else:
-            print(head)
-            print_table(pipeline_results)
-        return 0
-    files, labels = corpus.build(args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "corpus"
-        for rel, text in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        results = {
-            "secretsops": score(labels, run_secretsops(root)),
-            "detect-secrets": score(labels, run_detect_secrets(root)),
-            "gitleaks": score(labels, run_gitleaks(root)),
-        }
-    if args.json:
-        print(json.dumps(results, indent=2))
-        return 0
-    tools = list(results)
-    positives = sum(lab.positive for lab in labels)
-    print(
-        f"corpus: {len(files)} files, {positives} positives, {len(labels) - positives} labelled "
-        f"negatives, {sum(t.count(chr(10)) for t in files.values())} lines; seed {args.seed}"
-    )
-    head = f"{'type':40}" + "".join(f"{t:>24}" for t in tools)
-    print(head)
-    print(f"{'':40}" + "".join(f"{'P    R    F1  (fp/fn)':>24}" for _ in tools))
-    kinds = [*sorted({k for r in results.values() for k in r} - {"OVERALL"}), "OVERALL"]
-    for kind in kinds:
-        cells = []
-        for t in tools:
-            row = results[t].get(kind)
-            if row is None:
-                cells.append(f"{'-':>24}")
-            else:
-                cells.append(
-                    f"{row['precision']:.2f} {row['recall']:.2f} {row['f1']:.2f} "
-                    f"({int(row['fp'])}/{int(row['fn'])})".rjust(24)
-                )
-        print(f"{kind[:40]:40}" + "".join(cells))
-    print()
-    pipeline_results, head = pipelines_section(args.seed)
-    print(head)
-    print_table(pipeline_results)
+            print(json.dumps(results, indent=2))
+            return 0
+        if number:
+            print()
+        print(head)
+        print_table(results)
     return 0
 
 
