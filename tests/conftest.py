@@ -218,6 +218,15 @@ def heavy() -> Any:
     return _get_heavy()
 
 
+@pytest.fixture(scope="session")
+def hook_home(heavy: Any) -> Any:
+    """``heavy`` once pre-commit has installed our hook's environment (``install-hooks``)."""
+    heavy.start_pre_commit()
+    code, out = heavy.jobs["install-hooks"].result()
+    assert code == 0, out
+    return heavy
+
+
 def run_unprivileged(
     *args: str | Path, cwd: Path, locked: Path
 ) -> subprocess.CompletedProcess[str]:

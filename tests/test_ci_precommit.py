@@ -21,14 +21,6 @@ pytestmark = pytest.mark.slow
 SAMPLE = REPO_ROOT / "ci" / "pre-commit" / "pre-push.pre-commit-config.yaml"
 
 
-@pytest.fixture(scope="module")
-def hooks(heavy: Heavy) -> Heavy:
-    heavy.start_pre_commit()
-    code, out = heavy.jobs["install-hooks"].result()
-    assert code == 0, out
-    return heavy
-
-
 def sample_config(heavy: Heavy) -> str:
     data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
     for repo in data["repos"]:
@@ -50,12 +42,12 @@ def push(repo: Repo, heavy: Heavy, *args: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-def pushing(hooks: Heavy, tmp_path: Path) -> Repo:
+def pushing(hook_home: Heavy, tmp_path: Path) -> Repo:
     """A repository with the sample's hooks installed and main pushed to a bare remote."""
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     repo = Repo(tmp_path / "dev")
-    repo.write(".pre-commit-config.yaml", sample_config(hooks))
+    repo.write(".pre-commit-config.yaml", sample_config(hook_home))
     repo.write("README.md", "hello\n")
     assert repo.run("baseline", "create").returncode == 0
     repo.add()
@@ -64,19 +56,19 @@ def pushing(hooks: Heavy, tmp_path: Path) -> Repo:
     proc = subprocess.run(
         [PRE_COMMIT, "install"],
         cwd=repo.path,
-        env=hook_env(hooks.hook_home),
+        env=hook_env(hook_home.hook_home),
         capture_output=True,
         text=True,
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (repo.path / ".git" / "hooks" / "pre-push").is_file()
-    code, out = push(repo, hooks, "-u", "origin", "main")
+    code, out = push(repo, hook_home, "-u", "origin", "main")
     assert code == 0, out
     return repo
 
 
-def test_push_adding_a_secret_is_blocked(pushing: Repo, hooks: Heavy) -> None:
+def test_push_adding_a_secret_is_blocked(pushing: Repo, hook_home: Heavy) -> None:
     value = fakes.aws_access_key_id()
     pushing.git("checkout", "-q", "-b", "feature")
     pushing.write("settings.py", fakes.aws_line(value))
@@ -85,7 +77,7 @@ def test_push_adding_a_secret_is_blocked(pushing: Repo, hooks: Heavy) -> None:
     pushing.write("settings.py", "aws_id = None\n")
     pushing.add()
     pushing.commit("remove it again")  # still in the pushed history
-    code, out = push(pushing, hooks, "origin", "feature")
+    code, out = push(pushing, hook_home, "origin", "feature")
     assert code != 0, out
     assert "secretsops (pre-push)" in out and "Failed" in out
     assert "settings.py:1  AWS Access Key" in out and "(new)" in out
@@ -95,12 +87,12 @@ def test_push_adding_a_secret_is_blocked(pushing: Repo, hooks: Heavy) -> None:
     assert "refs/heads/feature" not in remote_heads
 
 
-def test_clean_push_passes(pushing: Repo, hooks: Heavy) -> None:
+def test_clean_push_passes(pushing: Repo, hook_home: Heavy) -> None:
     pushing.git("checkout", "-q", "-b", "docs")
     pushing.write("docs.md", "how to\n")
     pushing.add()
     pushing.commit("docs")
-    code, out = push(pushing, hooks, "origin", "docs")
+    code, out = push(pushing, hook_home, "origin", "docs")
     assert code == 0, out
     assert "secretsops (pre-push)" in out and "Passed" in out
     assert "refs/heads/docs" in pushing.git("ls-remote", "--heads", "origin")

@@ -20,14 +20,6 @@ from conftest import Repo, assert_absent, git
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def hook_home(heavy: Heavy) -> Heavy:
-    heavy.start_pre_commit()
-    code, out = heavy.jobs["install-hooks"].result()
-    assert code == 0, out
-    return heavy
-
-
 def test_try_repo_blocks_a_staged_credential(heavy: Heavy) -> None:
     heavy.start_pre_commit()
     code, out = heavy.jobs["try-leaky"].result()
