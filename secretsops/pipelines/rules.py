@@ -223,13 +223,6 @@ def is_reference(value: str) -> bool:
     return bool(_REFERENCE.search(value))
 
 
-def is_word_like(text: str) -> bool:
-    """``secretsops.precision.is_word_like`` (kept here for the pipeline rules' callers)."""
-    from secretsops import precision
-
-    return precision.is_word_like(text)
-
-
 _PASSWORD_WORDS = re.compile(r"(?i)passw|passphrase|pwd")
 
 
@@ -254,7 +247,7 @@ def is_literal_credential(value: str, name: str = "") -> bool:
         return False
     if name and text.casefold() == name.casefold():
         return False
-    if name and not _PASSWORD_WORDS.search(name) and is_word_like(text):
+    if name and not _PASSWORD_WORDS.search(name) and precision.is_word_like(text):
         return False
     return not text.startswith("-")
 
