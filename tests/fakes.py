@@ -75,3 +75,8 @@ def private_key_pem() -> str:
 def aws_line(value: str | None = None) -> str:
     """A Python assignment of an AWS access key id, under a name no keyword detector knows."""
     return f'aws_id = "{value if value is not None else aws_access_key_id()}"'
+
+
+def storage_account_key() -> str:
+    """An Azure Storage account key: 64 random bytes in base64 (88 characters)."""
+    return base64.b64encode(_rng.randbytes(64)).decode("ascii")

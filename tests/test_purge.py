@@ -516,6 +516,46 @@ def test_purge_from_the_migration_journal(tmp_path: Path) -> None:
     assert_absent(value, proc.stdout, proc.stderr)
 
 
+def test_a_key_inside_a_migrated_connection_string_is_named_after_its_vault_secret(
+    tmp_path: Path,
+) -> None:
+    # The vault holds the whole connection string; the scanner finds only the account key in
+    # it. The key's marker names the vault secret that holds it, not a name derived anew.
+    repo = Repo(tmp_path / "repo")
+    key = fakes.storage_account_key()
+    conn = f"DefaultEndpointsProtocol=https;AccountName=contosodata;AccountKey={key}"
+    repo.write("appsettings.json", json.dumps({"ConnectionStrings": {"Storage": conn}}, indent=2))
+    repo.add()
+    repo.commit("settings")
+    assert repo.run("baseline", "create").returncode == 0
+    assert repo.run("audit", "--mark", _fp(key), "real").returncode == 0
+    assert repo.run("migrate", "plan", "--vault", "local").returncode == 0
+    applied = repo.run("migrate", "apply", ".secretsops/plan.json", "--yes")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    repo.add("appsettings.json")
+    repo.commit("settings from the vault")
+    journal = repo.path / ".secretsops" / "journal.json"
+    steps = [
+        s
+        for p in json.loads(journal.read_text())["plans"].values()
+        for s in p["steps"]
+        if s["step"] == "vault-verified"
+    ]
+    assert [(s["secret"], s["fingerprint"], s["holds"]) for s in steps] == [
+        ("ConnectionStrings--Storage", _fp(conn), [_fp(key)])
+    ]
+    baseline = repo.path / ".secrets.baseline"
+    for source in (["--journal", journal], ["--journal", journal, "--baseline", baseline]):
+        out = tmp_path / f"out{len(source)}.git"
+        proc = repo.run("purge", *source, "-o", out, "--yes")
+        assert proc.returncode == 0, proc.stderr
+        everything = all_object_bytes(out)
+        assert key.encode() not in everything
+        assert b"AccountKey=***REMOVED:ConnectionStrings--Storage***" in everything
+        assert "`ConnectionStrings--Storage`" in proc.stdout
+        assert_absent(key, proc.stdout, proc.stderr)
+
+
 def test_journal_bad_input(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
     repo.write("a.py", "x = 1\n")

@@ -156,7 +156,7 @@ def _purge(
     config = None
     if baseline is not None and journal is not None:
         # The baseline chooses; the journal names those the migration moved to the vault.
-        moved = {fp: name for name, fp in targets.journal_secrets(journal).items()}
+        moved = targets.journal_names(journal)
         data = baseline_mod.load(baseline)
         config = config_from_baseline(data.plugins_used, data.filters_used)
         chosen = targets.from_baseline(data, root, overrides, jobs=jobs)

@@ -163,7 +163,7 @@ class Applier:
         self.recover_deleted = recover_deleted
         self.overwrite = overwrite
 
-    def _record(self, step: str, **details: str | int) -> None:
+    def _record(self, step: str, **details: str | int | list[str]) -> None:
         if self.journal is not None:
             self.journal.record(step, **details)
 
@@ -242,6 +242,7 @@ class Applier:
                     secret=secret.name,
                     fingerprint=secret.fingerprint,
                     version=current.version,
+                    **_held(secret),
                 )
                 return "unchanged"
             return "value not found: every file holding it changed since the plan"
@@ -288,6 +289,7 @@ class Applier:
             secret=secret.name,
             fingerprint=secret.fingerprint,
             version=back.version,
+            **_held(secret),
         )
         return status
 
@@ -346,3 +348,11 @@ class Applier:
             variable_group=self.plan.variable_group,
             service_connection=self.plan.service_connection,
         ).options()
+
+
+def _held(secret: Secret) -> dict[str, list[str]]:
+    """The journal's ``holds``: fingerprints of detected values the vault secret contains that
+    differ from its own (an account key inside a stored connection string), so ``purge
+    --journal`` names the key's marker after the vault secret that holds it."""
+    inner = sorted({loc.finding_fingerprint for loc in secret.locations} - {secret.fingerprint})
+    return {"holds": inner} if inner else {}

@@ -217,6 +217,21 @@ def _unique(base: str, used: Mapping[str, str], fingerprint: str) -> str:
 
 def journal_secrets(path: Path) -> dict[str, str]:
     """Key Vault name -> fingerprint of every secret a migration verified in the vault."""
+    return {name: held[0] for name, held in _journal_verified(path).items()}
+
+
+def journal_names(path: Path) -> dict[str, str]:
+    """Fingerprint -> Key Vault name, for every value a verified vault secret holds: its own,
+    and the detected values inside it (an account key of a stored connection string)."""
+    out: dict[str, str] = {}
+    for name, held in sorted(_journal_verified(path).items()):
+        for fingerprint in held:
+            out.setdefault(fingerprint, name)
+    return out
+
+
+def _journal_verified(path: Path) -> dict[str, list[str]]:
+    """Key Vault name -> [its value's fingerprint, then those of detected values it holds]."""
     import json
 
     from secretsops.migrate import journal
@@ -229,15 +244,17 @@ def journal_secrets(path: Path) -> dict[str, str]:
         raise InputError(f"cannot read journal {path}: {exc.__class__.__name__}") from None
     if not isinstance(data, dict) or data.get("format") != journal.FORMAT:
         raise InputError(f"{path} is not a secretsops migration journal")
-    out: dict[str, str] = {}
+    out: dict[str, list[str]] = {}
     plans = data.get("plans")
     for plan in plans.values() if isinstance(plans, dict) else []:
         steps = plan.get("steps") if isinstance(plan, dict) else None
         for step in steps if isinstance(steps, list) else []:
             if isinstance(step, dict) and step.get("step") == journal.VAULT_VERIFIED:
                 name, fingerprint = step.get("secret"), step.get("fingerprint")
+                holds = step.get("holds")
+                inner = [h for h in holds if isinstance(h, str)] if isinstance(holds, list) else []
                 if isinstance(name, str) and isinstance(fingerprint, str):
-                    out[name] = fingerprint
+                    out[name] = [fingerprint, *inner]
     if not out:
         raise UsageError(f"{path} records no secret verified in a vault: run `migrate apply` first")
     return out
@@ -254,8 +271,8 @@ def from_journal(
     from secretsops import git
     from secretsops.history_scan import HistoryOptions, scan_history
 
-    secrets = journal_secrets(path)
-    by_fp = {fingerprint: name for name, fingerprint in secrets.items()}
+    secrets = _journal_verified(path)
+    by_fp = journal_names(path)
     findings: list[Finding] = []
     if git.ref_tips(root):
         findings, _, _, _ = scan_history(
@@ -267,7 +284,7 @@ def from_journal(
             found.setdefault(f.fingerprint, []).append(f)
     overrides = dict(names or {})
     targets: list[Target] = []
-    for fingerprint, items in sorted(found.items(), key=lambda kv: by_fp[kv[0]]):
+    for fingerprint, items in sorted(found.items(), key=lambda kv: (by_fp[kv[0]], kv[0])):
         name = next(
             (n for ident, n in overrides.items() if fingerprint.startswith(ident)),
             by_fp[fingerprint],
@@ -282,7 +299,7 @@ def from_journal(
                 secret=items[0].secret,
             )
         )
-    absent = sorted(name for name, fingerprint in secrets.items() if fingerprint not in found)
+    absent = sorted(name for name, held in secrets.items() if not any(h in found for h in held))
     if not targets:
         raise UsageError(
             f"none of the {len(secrets)} secret(s) in {path} is in the history of {root}: "
