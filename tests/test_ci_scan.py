@@ -11,6 +11,7 @@ must be reported: a secret committed on ``main`` before the branch, and one comm
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -361,6 +362,95 @@ def test_github_sarif_is_valid_and_holds_the_new_findings(world: World, tmp_path
     )
     assert uris == ["app.py", "app.py", "later.py"]
     assert_absent(world.secrets["new"], out.read_text(encoding="utf-8"))
+
+
+# A long main (deeper than the first deepening step), with two pull requests: one branched
+# just below main's tip, one branched far below it.
+
+LONG_MAIN = 150  # commits on main
+OLD_FORK = 110  # the second pull request branches this many commits below main's tip
+
+
+@pytest.fixture(scope="module")
+def long_world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """``World`` fields for pull request 1 (recent fork); ``secrets['old_fork_*']`` and the
+    refs ``refs/pull/2/*`` for pull request 2 (old fork). Commits are a minute apart."""
+    tmp = tmp_path_factory.mktemp("ci-long")
+    work = Repo(tmp / "work")
+    clock = iter(range(1_700_000_000, 1_800_000_000, 60))
+
+    def dated(*args: str) -> str:
+        when = f"{next(clock)} +0000"
+        env = dict(base_env(), GIT_COMMITTER_DATE=when, GIT_AUTHOR_DATE=when)
+        git(work.path, *args, env=env)
+        return work.git("rev-parse", "HEAD").strip()
+
+    s = {
+        "root": fakes.aws_access_key_id(),  # main's first commit
+        "main_mid": fakes.aws_access_key_id(),  # main, after the old fork point
+        "recent_fork": fakes.aws_access_key_id(),  # added by pull request 1
+        "old_fork": fakes.aws_access_key_id(),  # added by pull request 2
+    }
+    work.write("legacy.py", fakes.aws_line(s["root"]))
+    work.add()
+    dated("commit", "-q", "-m", "main: root")
+    for i in range(1, LONG_MAIN):
+        if i == LONG_MAIN - OLD_FORK:
+            work.git("branch", "old-fork")
+        if i == LONG_MAIN - OLD_FORK + 20:
+            work.write("mid.py", fakes.aws_line(s["main_mid"]))
+            work.add()
+        base_sha = dated("commit", "-q", "--allow-empty", "-m", f"main: {i}")
+    merges = {}
+    for number, (branch, start, key) in enumerate(
+        (("recent", "main~2", "recent_fork"), ("old-fork", "old-fork", "old_fork")), start=1
+    ):
+        work.git("checkout", "-q", "-B", branch, start)
+        work.write(f"{branch}.py", fakes.aws_line(s[key]))
+        work.add()
+        head = dated("commit", "-q", "-m", f"{branch}: add")
+        work.git("checkout", "-q", "--detach", base_sha)
+        merge = dated("merge", "-q", "--no-ff", "--no-edit", branch)
+        merges[number] = (merge, head)
+        work.git("update-ref", f"refs/pull/{number}/merge", merge)
+        work.git("update-ref", f"refs/pull/{number}/head", head)
+    work.git("checkout", "-q", "main")
+    server = tmp / "server.git"
+    git(tmp, "clone", "-q", "--mirror", str(work.path), str(server))
+    world = World(server, base_sha, merges[1][0], merges[1][1], merges[1][1], s)
+    world.secrets.update(old_fork_merge=merges[2][0], old_fork_head=merges[2][1])
+    return world
+
+
+def _commits(repo: Repo | Path) -> int:
+    path = repo.path if isinstance(repo, Repo) else repo
+    return int(git(path, "rev-list", "--count", "--all").strip())
+
+
+def test_a_recent_fork_fetches_only_the_recent_history(long_world: World, tmp_path: Path) -> None:
+    repo = github_pr_checkout(long_world, tmp_path / "ws")
+    proc = repo.scan("--ci", env=github_pr_env(long_world, repo, tmp_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert sorted(n["file"] for n in github_annotations(proc.stdout)) == ["recent.py"]
+    assert "1 new" in proc.stdout
+    held, total = _commits(repo), _commits(long_world.server)
+    assert held < total - 40, (held, total)  # main's old history was not fetched
+    assert is_shallow(repo)
+
+
+def test_an_old_fork_is_deepened_until_the_range_is_whole(
+    long_world: World, tmp_path: Path
+) -> None:
+    merge, head = long_world.secrets["old_fork_merge"], long_world.secrets["old_fork_head"]
+    old = dataclasses.replace(long_world, merge_sha=merge, feature_sha=head)
+    repo = github_pr_checkout(old, tmp_path / "ws")
+    proc = repo.scan("--ci", env=github_pr_env(old, repo, tmp_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    # Only what the pull request adds: not main's secrets after the fork point or before it.
+    assert sorted(n["file"] for n in github_annotations(proc.stdout)) == ["old-fork.py"]
+    assert "--deepen=500" in proc.stderr or "--unshallow" in proc.stderr
+    for value in long_world.secrets.values():
+        assert_absent(value, proc.stdout, proc.stderr)
 
 
 def test_github_without_reachable_origin_explains_fetch_depth(world: World, tmp_path: Path) -> None:

@@ -3,10 +3,11 @@
 Both platforms check out one commit by default (GitHub ``fetch-depth: 1``, Azure Pipelines
 ``fetchDepth: 1`` for new pipelines): the base of the change and the parents of its commits are
 missing, and a range scan would see too little (or, cut at the shallow boundary, too much). So:
-fetch the base when it is missing, then deepen (``git fetch --deepen``, wanting HEAD and the
-base) until every commit of the range has its parents and the range has a merge base, and as a
-last step ``--unshallow``. When ``origin`` cannot be fetched from, the scan stops with exit
-code 2 and the setting to change; it never scans less without saying so.
+fetch the base when it is missing (only its last commits, in a shallow clone), then deepen
+(``git fetch --deepen``, wanting HEAD and the base) until every commit of the range has its
+parents, the range has a merge base, and no commit of the range is older than where the base's
+history is cut; as a last step ``--unshallow``. When ``origin`` cannot be fetched from, the scan
+stops with exit code 2 and the setting to change; it never scans less without saying so.
 """
 
 from __future__ import annotations
@@ -51,19 +52,51 @@ def fetch_origin(root: Path, args: list[str]) -> str | None:
 
 
 def range_gaps(root: Path, base: str) -> list[str]:
-    """Commits of ``base..HEAD`` whose parents are missing (all of them if no merge base)."""
+    """Why ``base..HEAD`` may be wrong in this clone: commits of the range whose parents are
+    missing (all of them if there is no merge base), or the base side's cut commits when the
+    range reaches below them (see ``_below_the_base_cut``); empty when the range is exact."""
     shallow = set(git.shallow_commits(root))
     if not shallow:
         return []
-    listed = git.run(["rev-list", f"{base}..HEAD", "--"], root).decode().split()
-    cut = sorted(shallow & set(listed))
+    dated = _dated(root, [f"{base}..HEAD"])
+    cut = sorted(shallow & dated.keys())
     if cut:
         return cut
     try:
         git.run(["merge-base", base, "HEAD"], root)
     except GitError:
-        return listed or ["HEAD"]
-    return []
+        return sorted(dated) or ["HEAD"]
+    return _below_the_base_cut(root, base, shallow, dated)
+
+
+def _dated(root: Path, revisions: list[str]) -> dict[str, int]:
+    """Commit id -> committer time, of every commit ``git rev-list REVISIONS`` lists."""
+    out = git.run(["rev-list", "--format=%ct", *revisions, "--"], root).decode().split()
+    # Pairs of "commit <id>" headers and times: ["commit", id, time, "commit", id, time, ...]
+    return {out[i + 1]: int(out[i + 2]) for i in range(0, len(out) - 2, 3)}
+
+
+def _below_the_base_cut(
+    root: Path, base: str, shallow: set[str], listed: dict[str, int]
+) -> list[str]:
+    """The base side's cut commits, when a commit of the range is not newer than one of them.
+
+    When the base's history in the clone is cut shorter than the head's, ``base..HEAD`` also
+    lists old commits that are in truth ancestors of the base past its cut (say the head's side
+    reaches the root commit and the base's side does not): a scan would report what the change
+    does not add. An ancestor is not newer than its descendants, so the range is exact once
+    every commit in it is newer than every cut commit of the base's side; until then, deepen.
+    Equal times count as older (rebased commits share one), which only deepens more.
+    """
+    if not listed:
+        return []
+    edge = _dated(root, [base]).keys() & shallow
+    if not edge:
+        return []
+    edge_times = _dated(root, ["--no-walk", *sorted(edge)])
+    if min(listed.values()) > max(edge_times.values()):
+        return []
+    return sorted(edge)
 
 
 def ensure_range(
@@ -86,7 +119,10 @@ def ensure_range(
         say(
             f"secretsops: fetching {fetch} from origin (the base of the change is not in the clone)"
         )
-        failure = fetch_origin(root, ["origin", _refspec(fetch)])
+        # In a shallow clone, a fetch without a depth brings the base's whole history; the
+        # range needs only its recent part, and the deepening below adds more when it must.
+        recent = [f"--depth={DEEPEN_STEPS[0]}"] if git.shallow_commits(root) else []
+        failure = fetch_origin(root, [*recent, "origin", _refspec(fetch)])
         commit = git.resolve(root, base)
         if commit is None:
             why = f"git fetch failed: {failure}" if failure else "origin does not have it"
@@ -104,8 +140,8 @@ def ensure_range(
             return commit
         step = f"--deepen={depth}" if depth else "--unshallow"
         say(
-            f"secretsops: shallow checkout: {len(gaps)} commit(s) of the change lack their "
-            f"parents; git fetch {step}"
+            f"secretsops: shallow checkout: the history of the change is cut short at "
+            f"{len(gaps)} commit(s); git fetch {step}"
         )
         failure = fetch_origin(root, [step, "origin", *wants])
         if failure is not None and depth:
@@ -120,7 +156,7 @@ def ensure_range(
     gaps = range_gaps(root, commit)
     if gaps:
         raise UsageError(
-            f"shallow checkout: {len(gaps)} commit(s) between {base} and HEAD still lack their "
-            f"parents after git fetch --unshallow: {hint}"
+            f"shallow checkout: the history between {base} and HEAD is still cut short at "
+            f"{len(gaps)} commit(s) after git fetch --unshallow: {hint}"
         )
     return commit
