@@ -133,16 +133,16 @@ def github_push_checkout(world: World, dest: Path) -> Repo:
     return repo
 
 
-def azure_pr_checkout(world: World, dest: Path) -> Repo:
+def azure_pr_checkout(world: World, dest: Path, pull: int = 1) -> Repo:
     """The Azure Pipelines agent's checkout of a PR build with fetchDepth 1."""
     repo = Repo(dest)
     repo.git("remote", "add", "origin", url(world))
     repo.git(
         "fetch", "-q", "--force", "--tags", "--prune", "--no-recurse-submodules", "--depth=1",
         "origin", "+refs/heads/*:refs/remotes/origin/*",
-        "+refs/pull/1/merge:refs/remotes/pull/1/merge",
+        f"+refs/pull/{pull}/merge:refs/remotes/pull/{pull}/merge",
     )  # fmt: skip
-    repo.git("checkout", "-q", "--force", "refs/remotes/pull/1/merge")
+    repo.git("checkout", "-q", "--force", f"refs/remotes/pull/{pull}/merge")
     return repo
 
 
@@ -488,6 +488,20 @@ def test_azure_pull_request_reports_only_what_it_adds(world: World, tmp_path: Pa
     assert "3 new, 1 baselined, 1 allowlisted" in proc.stdout
     assert not {world.base_sha} - set(repo.git("rev-list", "--all").split())
     assert_no_secret(world, proc)
+
+
+def test_azure_old_fork_with_main_at_depth_1_reports_only_its_own(
+    long_world: World, tmp_path: Path
+) -> None:
+    # The agent fetches every branch at depth 1: main's history is cut at its tip, the pull
+    # request's side reaches main's root commit after the first deepening.
+    repo = azure_pr_checkout(long_world, tmp_path / "s", pull=2)
+    proc = repo.scan("--ci", env=azure_pr_env(long_world, repo))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    notes = azure_annotations(proc.stdout)
+    assert [Path(n["sourcepath"]).name for n in notes] == ["old-fork.py"]
+    for value in long_world.secrets.values():
+        assert_absent(value, proc.stdout, proc.stderr)
 
 
 def test_azure_target_branch_without_refs_heads(world: World, tmp_path: Path) -> None:
