@@ -1,7 +1,7 @@
 """Purge time next to history-scan time on the same repository.
 
-    python benchmarks/purge.py REPO [--jobs 0] [--plant 30] [--all-real]
-    python benchmarks/purge.py --generate 5000
+    python benchmarks/purge.py REPO [--jobs 0] [--plant 30] [--all-real] [--runs 3]
+    python benchmarks/purge.py --generate 5000 [--runs 3]
 
 REPO (any clone or mirror; it is only read) is mirror-cloned into a temporary folder. A branch
 ``bench-secrets`` is added there with ``--plant`` commits, each writing one secret generated at
@@ -15,6 +15,8 @@ run time (a password, an AWS access key id or a GitHub token; nothing is committ
    the phases it reports (backup bundle, mirror clone + git-filter-repo + prune, verification
    rescan + every object read);
 4. a check with git that no planted value is left in the purged mirror.
+
+Steps 1 and 3 are repeated ``--runs`` times, alternating; the medians are printed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import json
 import os
 import random
 import re
+import shutil
+import statistics
 import string
 import subprocess
 import sys
@@ -96,6 +100,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--plant", type=int, default=30)
     parser.add_argument("--all-real", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="alternating runs (medians)")
     args = parser.parse_args()
     if (args.repo is None) == (not args.generate):
         parser.error("give REPO or --generate N")
@@ -123,27 +128,6 @@ def main() -> int:
             f"{refs} refs, {args.plant} planted secrets; {jobs} job(s), {os.cpu_count()} cores"
         )
 
-        scan_s, scan = timed(
-            [
-                str(SECRETSOPS),
-                "scan",
-                "--history",
-                str(src),
-                "--no-cache",
-                "-j",
-                str(jobs),
-                "-q",
-                "-f",
-                "json",
-                "-o",
-                str(work / "scan.json"),
-            ],
-            work,
-        )
-        assert scan.returncode in (0, 1), scan.stderr
-        findings = len(json.loads((work / "scan.json").read_text())["findings"])
-        print(f"history scan (cold, --no-cache): {scan_s:7.2f} s  ({findings} findings)")
-
         baseline = work / "history.baseline"
         base_s, proc = timed(
             [
@@ -170,54 +154,88 @@ def main() -> int:
                     confirmed += 1
         baseline.write_text(json.dumps(data))
         print(
-            f"baseline create --history (cached): {base_s:7.2f} s  "
+            f"baseline create --history (fills the cache): {base_s:7.2f} s  "
             f"({confirmed} entries labelled real)"
         )
 
-        left = 0
-        for variant, extra in (("default", []), ("--no-cache", ["--no-cache"])):
-            out = work / f"purged-{len(extra)}.git"
-            cmd = [str(SECRETSOPS), "purge", str(src), "-b", str(baseline), "-o", str(out)]
-            cmd += ["--bundle", str(work / f"b{len(extra)}.bundle")]
-            cmd += ["--report", str(work / f"r{len(extra)}.md"), "--yes", "-j", str(jobs), *extra]
-            purge_s, proc = timed(cmd, work)
-            if proc.returncode != 0:
-                print(proc.stderr)
-                return 1
-            phases = dict(
-                re.findall(r"^(backup|rewritten|verified): .*?([\d.]+) s\)", proc.stderr, re.M)
-            )
+        # Alternating runs: scan, purge, purge --no-cache; medians of each figure.
+        figures: dict[str, list[float]] = {}
+        findings = left = 0
+        for run in range(args.runs):
+            scan_s, findings = history_scan(src, work, jobs)
+            figures.setdefault("scan", []).append(scan_s)
+            for variant, extra in (("default", []), ("--no-cache", ["--no-cache"])):
+                purge_s, phases, purged = purge(src, work, baseline, jobs, extra, run)
+                figures.setdefault(variant, []).append(purge_s)
+                figures.setdefault(f"{variant} ratio", []).append(purge_s / scan_s)
+                for name, value in phases.items():
+                    figures.setdefault(f"{variant} {name}", []).append(value)
+                left += sum(1 for v in values if v.encode() in purged)
+        med = {name: statistics.median(v) for name, v in figures.items()}
+        print(f"{args.runs} alternating runs, medians")
+        print(f"history scan (cold, --no-cache): {med['scan']:7.2f} s  ({findings} findings)")
+        for variant in ("default", "--no-cache"):
             print(
-                f"purge {variant + ' (end to end)':28s} {purge_s:7.2f} s  "
-                f"= {purge_s / scan_s:.2f} x the history scan"
+                f"purge {variant + ' (end to end)':28s} {med[variant]:7.2f} s  "
+                f"= {med[variant + ' ratio']:.2f} x the history scan"
             )
-            split = re.search(
-                r"rescanned \((\d+) blobs, (\d+) unchanged .*?\) in ([\d.]+) s, "
-                r"(\d+) objects read in ([\d.]+) s",
-                proc.stderr,
-            )
-            for name, label in (
-                ("backup", "bundle backup"),
-                ("rewritten", "clone + git-filter-repo + prune"),
-                ("verified", "verification"),
-            ):
-                if name in phases:
-                    print(f"  {label:34s} {float(phases[name]):7.2f} s")
-            if split:
-                print(
-                    f"    rescan for the purged fingerprints {float(split[3]):7.2f} s  "
-                    f"({split[1]} blobs, {split[2]} from the original's cache)"
-                )
-                print(f"    every object read ({split[4]:>7s})     {float(split[5]):7.2f} s")
-            everything = subprocess.run(
-                ["git", "cat-file", "--batch-all-objects", "--batch"],
-                cwd=out,
-                capture_output=True,
-                check=True,
-            ).stdout
-            left += sum(1 for v in values if v.encode() in everything)
+            for name, label in PHASES:
+                if f"{variant} {name}" in med:
+                    print(f"  {label:34s} {med[f'{variant} {name}']:7.2f} s")
         print(f"planted values left in the purged mirrors (git cat-file): {left}")
         return 0 if left == 0 else 1
+
+
+PHASES = (
+    ("backup", "bundle backup"),
+    ("rewritten", "clone + git-filter-repo + prune"),
+    ("verified", "verification"),
+    ("rescan", "  rescan for the purged fingerprints"),
+    ("objects", "  every object read"),
+)
+
+
+def history_scan(src: Path, work: Path, jobs: int) -> tuple[float, int]:
+    """Wall time of a cold full-history scan, and its number of findings."""
+    out = work / "scan.json"
+    cmd = [str(SECRETSOPS), "scan", "--history", str(src), "--no-cache", "-j", str(jobs)]
+    seconds, proc = timed([*cmd, "-q", "-f", "json", "-o", str(out)], work)
+    assert proc.returncode in (0, 1), proc.stderr
+    return seconds, len(json.loads(out.read_text())["findings"])
+
+
+def purge(
+    src: Path, work: Path, baseline: Path, jobs: int, extra: list[str], run: int
+) -> tuple[float, dict[str, float], bytes]:
+    """Wall time of one purge, the phases it reports, and every object of its result."""
+    tag = f"{run}-{len(extra)}"
+    out = work / f"purged-{tag}.git"
+    cmd = [str(SECRETSOPS), "purge", str(src), "-b", str(baseline), "-o", str(out)]
+    cmd += ["--bundle", str(work / f"b{tag}.bundle"), "--report", str(work / f"r{tag}.md")]
+    seconds, proc = timed([*cmd, "--yes", "-j", str(jobs), *extra], work)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr)
+    phases = {
+        name: float(value)
+        for name, value in re.findall(
+            r"^(backup|rewritten|verified): .*?([\d.]+) s\)", proc.stderr, re.M
+        )
+    }
+    split = re.search(
+        r"rescanned \((\d+) blobs, (\d+) unchanged .*?\) in ([\d.]+) s, "
+        r"(\d+) objects read in ([\d.]+) s",
+        proc.stderr,
+    )
+    if split:
+        phases.update(rescan=float(split[3]), objects=float(split[5]))
+    everything = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch"],
+        cwd=out,
+        capture_output=True,
+        check=True,
+    ).stdout
+    shutil.rmtree(out)
+    return seconds, phases, everything
 
 
 if __name__ == "__main__":
