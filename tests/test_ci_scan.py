@@ -364,6 +364,27 @@ def test_github_sarif_is_valid_and_holds_the_new_findings(world: World, tmp_path
     assert_absent(world.secrets["new"], out.read_text(encoding="utf-8"))
 
 
+def test_github_pull_request_with_a_stale_base_sha_reports_only_what_it_adds(
+    world: World, tmp_path: Path
+) -> None:
+    """``pull_request.base.sha`` is main's tip when the pull request was opened or last pushed
+    to; a later event (``reopened``, say) builds a merge on main's tip of then. main's commits
+    in between (main_later.py, someone else's secret) are not the pull request's."""
+    stale = git(world.server, "rev-parse", f"{world.base_sha}~1").strip()
+    repo = github_pr_checkout(world, tmp_path / "ws")
+    env = github_pr_env(world, repo, tmp_path)
+    payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+    payload["action"] = "reopened"
+    payload["pull_request"]["base"]["sha"] = stale
+    write_event(Path(env["GITHUB_EVENT_PATH"]), payload)
+    proc = repo.scan("--ci", env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    files = sorted(n["file"] for n in github_annotations(proc.stdout))
+    assert files == ["app.py", "app.py", "later.py"]
+    assert world.base_sha[:12] in proc.stderr  # the merge's first parent is the base
+    assert_no_secret(world, proc)
+
+
 # A long main (deeper than the first deepening step), with two pull requests: one branched
 # just below main's tip, one branched far below it.
 
@@ -423,8 +444,10 @@ def long_world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 def _commits(repo: Repo | Path) -> int:
+    """Commit objects held, not commits reachable from refs (one fetched by id gets no ref)."""
     path = repo.path if isinstance(repo, Repo) else repo
-    return int(git(path, "rev-list", "--count", "--all").strip())
+    listed = git(path, "cat-file", "--batch-all-objects", "--batch-check=%(objecttype)")
+    return listed.split().count("commit")
 
 
 def test_a_recent_fork_fetches_only_the_recent_history(long_world: World, tmp_path: Path) -> None:

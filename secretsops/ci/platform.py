@@ -40,7 +40,8 @@ class Scope:
     name (fetched to ``refs/remotes/origin/<name>``) or a commit id. ``head`` is the tip of
     the change: HEAD, except for a pre-push hook (the commit being pushed). ``fallback`` is
     what to scan when ``base`` is gone from the server (a force push's ``before``): more, never
-    less.
+    less. ``merged`` is a pull request's head commit: when HEAD is the merge of it (the commit
+    both platforms build), HEAD's first parent is the exact base (``base`` may be stale).
     """
 
     platform: str
@@ -50,6 +51,7 @@ class Scope:
     reason: str
     head: str = "HEAD"
     fallback: Scope | None = None
+    merged: str | None = None
 
 
 def detect_platform(env: Mapping[str, str]) -> str:
@@ -138,12 +140,14 @@ def _github_scope(env: Mapping[str, str]) -> Scope:
     if event in ("pull_request", "pull_request_target"):
         base_ref = env.get("GITHUB_BASE_REF", "") or _get(payload, "pull_request", "base", "ref")
         base_sha = _get(payload, "pull_request", "base", "sha")
+        # base.sha is the base branch's tip when the pull request was opened or last pushed
+        # to, not when GitHub made the merge commit being built: see Scope.merged.
+        merged = _get(payload, "pull_request", "head", "sha") or None
+        reason = f"pull request into {base_ref}"
         if base_sha:
-            return Scope(GITHUB, event, base_sha, base_sha, f"pull request into {base_ref}")
+            return Scope(GITHUB, event, base_sha, base_sha, reason, merged=merged)
         if base_ref:
-            return Scope(
-                GITHUB, event, f"origin/{base_ref}", base_ref, f"pull request into {base_ref}"
-            )
+            return Scope(GITHUB, event, f"origin/{base_ref}", base_ref, reason, merged=merged)
         raise InputError(
             f"GitHub Actions {event} event without GITHUB_BASE_REF or pull_request.base.sha "
             "in GITHUB_EVENT_PATH: cannot tell what the pull request adds; pass --since REV"

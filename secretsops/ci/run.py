@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 from secretsops import git
 from secretsops.ci.gate import GateResult
 from secretsops.ci.platform import AZURE, GITHUB, LOCAL, PRE_COMMIT, Scope, scope_from_env
-from secretsops.ci.shallow import ensure_range, fetch_origin
+from secretsops.ci.shallow import commit_parents, ensure_range, fetch_origin
 from secretsops.detect import EngineConfig
 from secretsops.errors import UsageError
 
@@ -105,6 +106,7 @@ def plan_ci(
 
 def _resolved(root: Path, scope: Scope) -> tuple[Scope, str | None]:
     """The scope's base commit, made whole; the fallback's when the base is gone."""
+    scope = _merge_base_parent(root, scope)
     if (
         scope.base is not None
         and scope.fallback is not None
@@ -123,6 +125,21 @@ def _resolved(root: Path, scope: Scope) -> tuple[Scope, str | None]:
     if since == head:
         _say(f"secretsops: warning: HEAD is the base {since[:12]}: the change adds nothing here")
     return scope, since
+
+
+def _merge_base_parent(root: Path, scope: Scope) -> Scope:
+    """A pull request built as the merge of its head: the merge's first parent as the base.
+
+    That parent is the base branch's tip the merge was made on; the payload's base commit can
+    be older (the tip when the pull request was opened or last pushed to), and the range from
+    it would also list the base branch's commits in between (other people's secrets).
+    """
+    if scope.merged is None:
+        return scope
+    parents = commit_parents(root, "HEAD")
+    if len(parents) != 2 or parents[1] != scope.merged or parents[0] == scope.base:
+        return scope
+    return dataclasses.replace(scope, base=parents[0], fetch=parents[0])
 
 
 def _short(scope: Scope, commit: str) -> str:

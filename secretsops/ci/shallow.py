@@ -51,6 +51,18 @@ def fetch_origin(root: Path, args: list[str]) -> str | None:
     return None
 
 
+def commit_parents(root: Path, rev: str) -> list[str]:
+    """The parent ids a commit object names (read from the object: a shallow clone's cut
+    commits name parents that ``rev^1`` cannot resolve)."""
+    parents = []
+    for line in git.run(["cat-file", "commit", rev], root).splitlines():
+        if not line:
+            break
+        if line.startswith(b"parent "):
+            parents.append(line[len(b"parent ") :].decode().strip())
+    return parents
+
+
 def range_gaps(root: Path, base: str) -> list[str]:
     """Why ``base..HEAD`` may be wrong in this clone: commits of the range whose parents are
     missing (all of them if there is no merge base), or the base side's cut commits when the
