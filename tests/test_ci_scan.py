@@ -476,6 +476,19 @@ def test_an_old_fork_is_deepened_until_the_range_is_whole(
         assert_absent(value, proc.stdout, proc.stderr)
 
 
+def test_a_push_fetches_only_the_recent_history(long_world: World, tmp_path: Path) -> None:
+    """A push's ``before`` is missing from a depth-1 checkout: fetch its recent history only."""
+    pushed = dataclasses.replace(long_world, feature_sha=long_world.base_sha)
+    repo = github_push_checkout(pushed, tmp_path / "ws")
+    before = git(long_world.server, "rev-parse", f"{long_world.base_sha}~1").strip()
+    proc = repo.scan("--ci", env=github_push_env(pushed, repo, tmp_path, before))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 new" in proc.stdout
+    held, total = _commits(repo), _commits(long_world.server)
+    assert held < total - 40, (held, total)  # main's old history was not fetched
+    assert is_shallow(repo)
+
+
 def test_github_without_reachable_origin_explains_fetch_depth(world: World, tmp_path: Path) -> None:
     repo = github_pr_checkout(world, tmp_path / "ws")
     repo.git("remote", "set-url", "origin", (tmp_path / "gone.git").as_uri())

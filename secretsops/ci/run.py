@@ -11,7 +11,7 @@ from pathlib import Path
 from secretsops import git
 from secretsops.ci.gate import GateResult
 from secretsops.ci.platform import AZURE, GITHUB, LOCAL, PRE_COMMIT, Scope, scope_from_env
-from secretsops.ci.shallow import commit_parents, ensure_range, fetch_origin
+from secretsops.ci.shallow import DEEPEN_STEPS, commit_parents, ensure_range, fetch_origin
 from secretsops.detect import EngineConfig
 from secretsops.errors import UsageError
 
@@ -111,7 +111,7 @@ def _resolved(root: Path, scope: Scope) -> tuple[Scope, str | None]:
         scope.base is not None
         and scope.fallback is not None
         and git.resolve(root, scope.base) is None
-        and fetch_origin(root, ["origin", scope.fetch or scope.base]) is not None
+        and fetch_origin(root, [*_recent(root), "origin", scope.fetch or scope.base]) is not None
     ):
         _say(
             f"secretsops: warning: {scope.base[:12]} is gone from origin (a force push?): "
@@ -125,6 +125,12 @@ def _resolved(root: Path, scope: Scope) -> tuple[Scope, str | None]:
     if since == head:
         _say(f"secretsops: warning: HEAD is the base {since[:12]}: the change adds nothing here")
     return scope, since
+
+
+def _recent(root: Path) -> list[str]:
+    """``--depth`` for a fetch into a shallow clone: without one, git brings the commit's
+    whole history (all of it, for a push's ``before``, whose parents the clone lacks)."""
+    return [f"--depth={DEEPEN_STEPS[0]}"] if git.shallow_commits(root) else []
 
 
 def _merge_base_parent(root: Path, scope: Scope) -> Scope:
