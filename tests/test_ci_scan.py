@@ -345,6 +345,39 @@ def test_github_push_of_a_new_branch_scans_what_it_adds_to_default(
     assert "new branch feature" in proc.stderr
 
 
+@pytest.mark.parametrize("how", ["merge", "rebase"])
+def test_github_push_after_updating_from_main_reports_only_its_own(
+    world: World, tmp_path: Path, how: str
+) -> None:
+    """``feature`` takes main in (merge, or rebase and force push), then adds a secret: the
+    push reports what it adds (a rebase rewrites feature's commits: they are new again), never
+    main_later.py, which came from main."""
+    work = Repo(tmp_path / "dev", init=False)
+    git(tmp_path, "clone", "-q", "--branch", "feature", url(world), str(work.path))
+    if how == "merge":
+        work.git("merge", "-q", "--no-edit", "origin/main")
+    else:
+        work.git("rebase", "-q", "origin/main")
+    value = fakes.aws_access_key_id()
+    work.write("own.py", fakes.aws_line(value))
+    work.add()
+    after = work.commit("feature: own")
+    server = tmp_path / "server.git"
+    git(tmp_path, "clone", "-q", "--mirror", str(world.server), str(server))
+    work.git("push", "-q", "--force", server.as_uri(), "HEAD:refs/heads/feature")
+    pushed = dataclasses.replace(world, server=server, feature_sha=after)
+    repo = github_push_checkout(pushed, tmp_path / "ws")
+    env = github_push_env(pushed, repo, tmp_path, world.feature_sha)
+    proc = repo.scan("--ci", env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    files = sorted(n["file"] for n in github_annotations(proc.stdout))
+    rewritten = ["app.py", "app.py", "later.py"] if how == "rebase" else []
+    assert files == sorted([*rewritten, "own.py"])
+    assert "main_later" not in proc.stdout
+    assert_no_secret(world, proc)
+    assert_absent(value, proc.stdout, proc.stderr)
+
+
 def test_github_sarif_is_valid_and_holds_the_new_findings(world: World, tmp_path: Path) -> None:
     repo = github_pr_checkout(world, tmp_path / "ws")
     out = tmp_path / "results.sarif"

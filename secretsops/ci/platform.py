@@ -42,6 +42,9 @@ class Scope:
     what to scan when ``base`` is gone from the server (a force push's ``before``): more, never
     less. ``merged`` is a pull request's head commit: when HEAD is the merge of it (the commit
     both platforms build), HEAD's first parent is the exact base (``base`` may be stale).
+    ``mainline`` is the default branch, for a push to another branch: ``before..HEAD`` then
+    also lists the default branch's commits that a rebase or a merge brought in, which are not
+    the push's own.
     """
 
     platform: str
@@ -52,6 +55,7 @@ class Scope:
     head: str = "HEAD"
     fallback: Scope | None = None
     merged: str | None = None
+    mainline: str | None = None
 
 
 def detect_platform(env: Mapping[str, str]) -> str:
@@ -162,9 +166,9 @@ def _github_scope(env: Mapping[str, str]) -> Scope:
         default = _get(payload, "repository", "default_branch")
         wider = _new_branch_scope(event, ref, default)
         if before and before != NULL_SHA:
-            return Scope(
-                GITHUB, event, before, before, f"push to {branch_name(ref)}", fallback=wider
-            )
+            mainline = default if wider.base is not None else None
+            reason = f"push to {branch_name(ref)}"
+            return Scope(GITHUB, event, before, before, reason, fallback=wider, mainline=mainline)
         if not path:
             raise InputError(
                 "GitHub Actions push event without GITHUB_EVENT_PATH: cannot tell what the "

@@ -13,7 +13,8 @@ from secretsops.ci.gate import GateResult
 from secretsops.ci.platform import AZURE, GITHUB, LOCAL, PRE_COMMIT, Scope, scope_from_env
 from secretsops.ci.shallow import DEEPEN_STEPS, commit_parents, ensure_range, fetch_origin
 from secretsops.detect import EngineConfig
-from secretsops.errors import UsageError
+from secretsops.errors import GitError, UsageError
+from secretsops.finding import Finding
 
 DEFAULT_BASELINE = ".secrets.baseline"
 
@@ -29,6 +30,26 @@ class CiPlan:
     baseline: Path | None
     scope: str
     env: dict[str, str]
+    mainline: str | None = None  # a commit whose history is not the change's own
+
+    def own(self, findings: list[Finding]) -> list[Finding]:
+        """Findings introduced by commits that ``mainline`` does not hold (all without one)."""
+        if self.mainline is None:
+            return findings
+        theirs: dict[str, bool] = {}
+        kept = []
+        for f in findings:
+            if f.commit is not None and f.commit not in theirs:
+                theirs[f.commit] = _is_ancestor(self.root, f.commit, self.mainline)
+            if f.commit is None or not theirs[f.commit]:
+                kept.append(f)
+        if len(kept) < len(findings):
+            _say(
+                f"secretsops: {len(findings) - len(kept)} finding(s) left out: their commits "
+                f"are on the default branch ({self.mainline[:12]}), brought in by a rebase "
+                "or a merge, not added by this push"
+            )
+        return kept
 
     def allowlisted(self, config: EngineConfig, max_size: int) -> int:
         """How many findings inline allowlist comments suppressed in what is scanned."""
@@ -76,6 +97,7 @@ def plan_ci(
     root = git.repository_root(anchor.resolve()).resolve()
     scope = scope_from_env(environ)
     platform = scope.platform
+    mainline = None
     if commit_range is not None:
         described = f"--range {commit_range}"
     elif since is not None:
@@ -87,6 +109,7 @@ def plan_ci(
     elif scope.base is not None:
         scope, since = _resolved(root, scope)
         described = f"{scope.reason}: {_short(scope, since)}..HEAD" if since else scope.reason
+        mainline = _mainline(root, scope) if since else None
     elif platform == LOCAL:
         raise UsageError(
             "--ci found neither Azure Pipelines (TF_BUILD) nor GitHub Actions (GITHUB_ACTIONS): "
@@ -101,7 +124,31 @@ def plan_ci(
         platform, "CI"
     )
     _say(f"secretsops: {name}: scanning {described}")
-    return CiPlan(platform, root, since, commit_range, baseline, described, environ)
+    return CiPlan(platform, root, since, commit_range, baseline, described, environ, mainline)
+
+
+def _is_ancestor(root: Path, commit: str, of: str) -> bool:
+    try:
+        git.run(["merge-base", "--is-ancestor", commit, of], root)
+    except GitError:  # exit code 1: not an ancestor (or not in this shallow clone's history)
+        return False
+    return True
+
+
+def _mainline(root: Path, scope: Scope) -> str | None:
+    """The default branch's tip, fetched (its recent history) when missing; None without it."""
+    if scope.mainline is None:
+        return None
+    name = f"origin/{scope.mainline}"
+    if git.resolve(root, name) is None:
+        refspec = f"+refs/heads/{scope.mainline}:refs/remotes/{name}"
+        failure = fetch_origin(root, [*_recent(root), "origin", refspec])
+        if failure is not None:
+            _say(
+                f"secretsops: warning: cannot fetch {scope.mainline} ({failure}): findings "
+                "in its commits that a rebase or a merge brought in are reported too"
+            )
+    return git.resolve(root, name)
 
 
 def _resolved(root: Path, scope: Scope) -> tuple[Scope, str | None]:

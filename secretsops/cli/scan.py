@@ -173,7 +173,7 @@ def scan(
             config=config,
             exclude=excludes,
         )
-    findings = result.findings
+    findings = result.findings if ci_plan is None else ci_plan.own(result.findings)
     accepted: list[Finding] = []
     if known is not None:
         new = baseline_mod.new_findings(findings, known)
