@@ -465,6 +465,37 @@ def test_bad_input(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.bundle")) and not (tmp_path / "repo-purged.git").exists()
 
 
+def test_places_that_cannot_be_written_are_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    repo = Repo(tmp_path / "repo")
+    value = fakes.password()
+    repo.write("app.py", fakes.password_line(value))
+    repo.add()
+    repo.commit("one")
+    confirmed = _confirm_all(repo, tmp_path)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder\n")
+    (tmp_path / "old.bundle").write_bytes(b"")
+    out = tmp_path / "out.git"
+    cases = [
+        (["-o", a_file / "out.git"], "--output"),
+        (["-o", out, "--bundle", a_file / "b.bundle"], "--bundle"),
+        (["-o", out, "--report", a_file / "r.md"], "--report"),
+        (["-o", out, "--report", tmp_path], "is a folder"),
+        (["-o", out, "--bundle", tmp_path / "old.bundle"], "exists"),
+        (["-o", out, "--jobs", "-2"], "--jobs"),
+    ]
+    for args, message in cases:
+        proc = repo.run("purge", "-b", confirmed, "--yes", *args)
+        assert_clean_error(proc)
+        assert message in proc.stderr, (args, proc.stderr)
+        assert_absent(value, proc.stdout, proc.stderr)
+        # Refused up front: no backup made, no rewrite started.
+        assert [p.name for p in tmp_path.glob("*.bundle")] == ["old.bundle"], args
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith((".out.git", "out.git"))]
+
+
 def test_answering_no_changes_nothing(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
     repo.write("app.py", fakes.password_line())

@@ -85,6 +85,10 @@ def purge(
     import os
     import signal
 
+    from secretsops.errors import UsageError
+
+    if jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
     previous: Any = signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = _purge(
@@ -136,7 +140,7 @@ def _purge(
     from secretsops import git
     from secretsops.baseline import write_atomic
     from secretsops.detect import config_from_baseline
-    from secretsops.errors import UsageError
+    from secretsops.errors import PurgeError, UsageError
     from secretsops.history_scan import shallow_error
     from secretsops.purge import report as report_mod
     from secretsops.purge import rewrite, targets, verify
@@ -186,6 +190,15 @@ def _purge(
         raise UsageError(f"{result} exists: remove it or choose another --output")
     backup = (bundle or _unused(parent, f"{stem}-backup-{stamp}", ".bundle")).resolve()
     report_path = (report or _unused(parent, f"{stem}-purge-{stamp}", ".md")).resolve()
+    # Before anything is written: a place that cannot be written fails now, not after the rewrite.
+    if not in_place:
+        _check_writable(result, "--output")
+    _check_writable(backup, "--bundle")
+    _check_writable(report_path, "--report")
+    if backup.exists():
+        raise UsageError(f"{backup} exists: choose another --bundle file")
+    if report_path.is_dir():
+        raise UsageError(f"--report {report_path} is a folder: give a file name")
 
     _summary(chosen, root, result, backup, in_place)
     if not yes and not _confirmed(in_place):
@@ -222,8 +235,14 @@ def _purge(
         remote_url=report_mod.remote_url(root),
     )
     text = report_mod.render(outcome)
-    write_atomic(report_path, text)
     typer.echo(text)
+    try:
+        write_atomic(report_path, text)
+    except OSError as exc:
+        raise PurgeError(
+            f"cannot write the report {report_path} ({exc.strerror or exc.__class__.__name__}); "
+            f"it is printed above, and the purged copy is {result}"
+        ) from None
     info(f"report: {report_path}")
     if not checked.ok:
         info(
@@ -232,6 +251,22 @@ def _purge(
         )
         return 1
     return 0
+
+
+def _check_writable(path: Path, option: str) -> None:
+    """UsageError unless ``path`` can be created: its nearest existing folder is a folder that
+    this user may write to."""
+    import os
+
+    from secretsops.errors import UsageError
+
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(f"{option} {path}: {folder} is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: cannot write in {folder}")
 
 
 def _unused(folder: Path, stem: str, suffix: str) -> Path:

@@ -117,8 +117,11 @@ def backup_bundle(source: Path, bundle: Path) -> int:
     refs = git.run(["for-each-ref", "--format=%(refname)"], source).decode().split()
     if not refs:
         raise UsageError(f"{source} has no refs: nothing to purge")
-    bundle.parent.mkdir(parents=True, exist_ok=True)
     partial = bundle.with_name(f".{bundle.name}.partial")
+    try:
+        bundle.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PurgeError(f"cannot write the backup bundle {bundle}: {_why(exc)}") from None
     try:
         git.run(["bundle", "create", "--quiet", str(partial), "--all"], source)
         git.run(["bundle", "verify", "--quiet", str(partial)], source)
@@ -134,8 +137,15 @@ def staging_folder(target: Path) -> Path:
     """A hidden folder next to ``target`` to build the rewritten copy in."""
     if target.exists():
         raise UsageError(f"{target} exists: remove it or choose another --output")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{target.name}.partial-", dir=target.parent))
+    except OSError as exc:
+        raise PurgeError(f"cannot write the purged copy {target}: {_why(exc)}") from None
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or exc.__class__.__name__
 
 
 def _run(
