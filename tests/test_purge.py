@@ -390,6 +390,57 @@ def test_a_killed_run_leaves_the_original_untouched(tmp_path: Path, sig: signal.
         assert not [p for p in tmp_path.iterdir() if ".partial" in p.name]
 
 
+def _processes_in(folder: Path) -> list[int]:
+    """Ids of the processes whose working folder is ``folder`` (Linux /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")) == folder:
+                    out.append(int(entry.name))
+            except OSError:
+                continue
+    return out
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it has ended
+        return b""
+
+
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs Linux /proc")
+def test_an_in_place_run_killed_outright_takes_git_filter_repo_with_it(tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the kernel must end git-filter-repo too, or it goes on
+    rewriting the user's repository with nobody to verify it."""
+    origin, baseline = _slow_history(tmp_path)
+    clone = (tmp_path / "clone").resolve()
+    git(tmp_path, "clone", "-q", "--no-local", str(origin.path), str(clone))
+    before = refs(clone)
+    proc = subprocess.Popen(
+        [str(SECRETSOPS), "purge", "-b", str(baseline), "--in-place", "--yes"],
+        cwd=clone,
+        env=base_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Wait until git-filter-repo runs in the clone, then kill the purge outright.
+    while proc.poll() is None and not any(
+        b"git_filter_repo" in _command_line(pid) for pid in _processes_in(clone)
+    ):
+        time.sleep(0.005)
+    assert proc.poll() is None, "the purge ended before git-filter-repo started"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for _ in range(6000):  # whatever is left of the run ends (at most a minute)
+        if not _processes_in(clone):
+            break
+        time.sleep(0.01)
+    assert _processes_in(clone) == []
+    assert refs(clone) == before
+
+
 def test_the_replacement_file_is_private_and_always_removed() -> None:
     from secretsops.purge.rewrite import replacement_file
     from secretsops.purge.targets import Target

@@ -21,7 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from secretsops import git
@@ -163,6 +163,7 @@ def _run(
         text=True,
         start_new_session=True,
         pass_fds=tuple(pass_fds),
+        preexec_fn=_dies_with_parent(),
     )
     try:
         stdout, stderr = proc.communicate()
@@ -172,6 +173,36 @@ def _run(
         proc.wait()
         raise
     return subprocess.CompletedProcess(args, proc.returncode, stdout, stderr)
+
+
+def _dies_with_parent() -> Callable[[], None] | None:
+    """On Linux, a function for the child, between fork and exec, that has the kernel kill it
+    (SIGKILL) when this process ends, however it ends.
+
+    Without it, a purge killed outright (SIGKILL) leaves git-filter-repo running in its own
+    session: with ``--in-place`` it would go on rewriting the user's repository, unverified.
+    Killed with its parent, git-filter-repo never sends fast-import the ``done`` it waits for,
+    so fast-import stops without updating a ref.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def arm() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() != parent:  # the parent ended before the line above
+            os._exit(1)
+
+    return arm
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _last_line(text: str) -> str:
