@@ -149,10 +149,15 @@ def substitute(value: str, values: dict[str, str]) -> str:
     return value
 
 
-def test_action_scan_step_runs(world: World, tmp_path: Path) -> None:
+def run_action_scan(
+    world: World, tmp_path: Path, **overrides: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str], Path]:
+    """The action's scan step, its inputs at their defaults but ``overrides``; returns the
+    process, what it wrote to ``GITHUB_OUTPUT`` and the workspace."""
     repo = github_pr_checkout(world, tmp_path / "ws")
     action = load(ACTION)
     inputs = {f"inputs.{k}": str(v.get("default", "")) for k, v in action["inputs"].items()}
+    inputs.update({f"inputs.{k}": v for k, v in overrides.items()})
     (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "scan"]
     outputs = tmp_path / "github-output"
     env = github_pr_env(world, repo, tmp_path, GITHUB_OUTPUT=str(outputs))
@@ -169,12 +174,36 @@ def test_action_scan_step_runs(world: World, tmp_path: Path) -> None:
         timeout=300,
         check=False,
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr  # the gate step fails the job later
     written = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    return proc, written, repo.path
+
+
+def test_action_scan_step_runs(world: World, tmp_path: Path) -> None:
+    proc, written, workspace = run_action_scan(world, tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr  # the gate step fails the job later
     assert written["exit-code"] == "1"
     assert len(github_annotations(proc.stdout)) == 3
-    sarif = json.loads((repo.path / written["sarif-file"]).read_text(encoding="utf-8"))
+    sarif = json.loads((workspace / written["sarif-file"]).read_text(encoding="utf-8"))
     _assert_valid_sarif(sarif, 3)
+
+
+@pytest.mark.parametrize("where", ["relative", "absolute"])
+def test_action_uploads_the_sarif_it_wrote(world: World, tmp_path: Path, where: str) -> None:
+    """upload-sarif runs in the workspace: its sarif_file must name the log the scan wrote,
+    also when sarif-file is absolute (``${{ runner.temp }}/...``, outside the workspace)."""
+    wanted = str(tmp_path / "runner-temp" / "s.sarif") if where == "absolute" else "s.sarif"
+    if where == "absolute":
+        Path(wanted).parent.mkdir()
+    proc, written, workspace = run_action_scan(world, tmp_path, **{"sarif-file": wanted})
+    assert written["exit-code"] == "1", proc.stdout + proc.stderr
+    steps = load(ACTION)["runs"]["steps"]
+    (upload,) = [s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload")]
+    action = load(ACTION)
+    values = {f"inputs.{k}": str(v.get("default", "")) for k, v in action["inputs"].items()}
+    values["inputs.sarif-file"] = wanted
+    values.update({f"steps.scan.outputs.{k}": v for k, v in written.items()})
+    sent = workspace / substitute(upload["with"]["sarif_file"], values)
+    _assert_valid_sarif(json.loads(sent.read_text(encoding="utf-8")), 3)
 
 
 def test_azure_scan_step_runs(world: World, tmp_path: Path) -> None:
