@@ -9,6 +9,7 @@ shallow pull-request checkout, with the values the platforms substitute before r
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,26 @@ def test_action_uploads_sarif_with_codeql_action() -> None:
     assert "upload-sarif" in upload["if"] and "exit-code != '2'" in upload["if"]
     workflow = load(SAMPLE_WORKFLOW)
     assert workflow["permissions"]["security-events"] == "write"
+    assert workflow["permissions"]["actions"] == "read"  # upload-sarif, private repositories
+
+
+# Majors still supported on 2026-11: CodeQL Action v3 is deprecated in December 2026, and the
+# earlier majors of checkout and setup-python run on Node 20, which the runners deprecate.
+CURRENT_MAJORS = {
+    "actions/checkout": 5,
+    "actions/setup-python": 6,
+    "github/codeql-action/upload-sarif": 4,
+}
+
+
+def test_pinned_actions_are_current_majors() -> None:
+    docs = (REPO_ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    texts = [ACTION.read_text(encoding="utf-8"), SAMPLE_WORKFLOW.read_text(encoding="utf-8"), docs]
+    pins = [m for text in texts for m in re.findall(r"uses: ([\w./-]+)@v(\d+)", text)]
+    assert {name for name, _ in pins} >= set(CURRENT_MAJORS)
+    for name, major in pins:
+        if name in CURRENT_MAJORS:
+            assert int(major) >= CURRENT_MAJORS[name], f"{name}@v{major}"
 
 
 @pytest.mark.parametrize("path", PRE_COMMIT_SAMPLES, ids=lambda p: p.name)
