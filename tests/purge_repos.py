@@ -96,6 +96,34 @@ def build(path: Path) -> History:
     return h
 
 
+def long_history(path: Path, commits: int = 1500) -> Repo:
+    """A repository big enough that a purge takes a while (built with fast-import): a password
+    in the first commit's app.py, then ``commits - 1`` commits without one."""
+    repo = Repo(path)
+    value = fakes.password()
+    stream = []
+    for n in range(commits):
+        content = f"{fakes.password_line(value)}\ncounter = {n}\n" if n == 0 else f"n = {n}\n"
+        data = content.encode()
+        name = "app.py" if n == 0 else f"f{n % 50}.py"
+        message = f"c{n:04}"
+        stream.append(
+            f"commit refs/heads/main\ncommitter t <t@example.com> {1_600_000_000 + n} +0000\n"
+            f"data {len(message)}\n{message}\n"
+            f"M 100644 inline {name}\ndata {len(data)}\n"
+        )
+        stream.append(content)
+    subprocess.run(
+        ["git", "fast-import", "--quiet"],
+        cwd=repo.path,
+        input="".join(stream).encode(),
+        env=base_env(),
+        check=True,
+    )
+    repo.git("reset", "-q", "--hard")
+    return repo
+
+
 def run(h: History, *args: str | Path) -> subprocess.CompletedProcess[str]:
     return call_secretsops(*args, cwd=h.path, env=base_env())
 

@@ -21,6 +21,7 @@ from purge_repos import (
     audited_baseline,
     build,
     commit_trees,
+    long_history,
     reachable_blobs,
     refs,
     run,
@@ -328,28 +329,8 @@ def test_in_place_refuses_a_clone_that_is_not_fresh(tmp_path: Path) -> None:
 
 
 def _slow_history(tmp_path: Path, commits: int = 1500) -> tuple[Repo, Path]:
-    """A repository big enough that a purge takes a while, built with fast-import."""
-    repo = Repo(tmp_path / "repo")
-    value = fakes.password()
-    stream = []
-    for n in range(commits):
-        content = f"{fakes.password_line(value)}\ncounter = {n}\n" if n == 0 else f"n = {n}\n"
-        data = content.encode()
-        name = "app.py" if n == 0 else f"f{n % 50}.py"
-        message = f"c{n:04}"
-        stream.append(
-            f"commit refs/heads/main\ncommitter t <t@example.com> {1_600_000_000 + n} +0000\n"
-            f"data {len(message)}\n{message}\n"
-            f"M 100644 inline {name}\ndata {len(data)}\n"
-        )
-        stream.append(content)
-    subprocess.run(
-        ["git", "fast-import", "--quiet"],
-        cwd=repo.path,
-        input="".join(stream).encode(),
-        env=base_env(),
-        check=True,
-    )
+    """A repository big enough that a purge takes a while, and its all-confirmed baseline."""
+    repo = long_history(tmp_path / "repo", commits)
     return repo, _confirm_all(repo, tmp_path)
 
 

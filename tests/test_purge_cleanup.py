@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 from conftest import SECRETSOPS, assert_absent, assert_clean_error, base_env, git
-from purge_repos import all_object_bytes, build, refs
+from purge_repos import all_object_bytes, build, long_history, refs
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -83,6 +86,39 @@ def test_cleanup_stops_when_the_audit_is_left_unfinished(tmp_path: Path) -> None
     assert "--restart to redo" in resumed.stdout.split("== 2/6")[0]
     for value in h.purged.values():
         assert value.encode() not in all_object_bytes(tmp_path / "repo-purged.git")
+
+
+def test_cleanup_interrupted_in_the_purge_lets_it_clean_up_then_resumes(tmp_path: Path) -> None:
+    """SIGINT to cleanup alone (``kill -INT``): the purge it runs must not be killed outright
+    (that left its half-written mirror, values and all, next to the repository)."""
+    repo = long_history(tmp_path / "repo")
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = _env(tmp_path)
+    env["TMPDIR"] = str(tmpdir)
+    proc = subprocess.Popen(
+        [str(SECRETSOPS), "cleanup", "--yes"],
+        cwd=repo.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Wait until the purge stage is rewriting: its hidden copy exists only meanwhile.
+    while proc.poll() is None and not list(tmp_path.glob(".repo-purged.git.partial-*/*")):
+        time.sleep(0.005)
+    assert proc.poll() is None, "cleanup ended before it could be interrupted"
+    os.kill(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".repo-purged", "repo-purged"))]
+    assert list(tmpdir.rglob("*")) == []
+    state = json.loads((repo.path / ".secretsops" / "cleanup" / "state.json").read_text())
+    assert "purge" not in state["stages"] and "commit" in state["stages"]
+    resumed = _cleanup(repo.path, tmp_path, "--yes")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert (tmp_path / "repo-purged.git").is_dir()
 
 
 def test_cleanup_bad_input(tmp_path: Path) -> None:

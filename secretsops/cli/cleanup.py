@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -129,20 +130,39 @@ class _Flow:
         self.report = folder / "purge-report.md"
         self.plan = root / ".secretsops" / "plan.json"
         self.journal = root / ".secretsops" / "journal.json"
+        self.interrupted = False
 
     # Plumbing ------------------------------------------------------------------------------
 
     def secretsops(
         self, *args: str | Path, capture: bool = False
     ) -> subprocess.CompletedProcess[str]:
-        """A secretsops command as a person would run it, here, in a child process."""
+        """A secretsops command as a person would run it, here, in a child process.
+
+        Interrupted (Ctrl-C, SIGTERM), the child is let end on its own terms, so its cleanup
+        runs (purge removes its half-written copy and its replacement file); it is not killed.
+        """
+        import signal
+
         # -I: the repository's own folders are not on the child's import path.
         cmd = [sys.executable, "-I", "-m", "secretsops", *(str(a) for a in args)]
-        if capture:
-            return subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, check=False)
+        pipe = subprocess.PIPE if capture else None
         sys.stdout.flush()
         sys.stderr.flush()
-        return subprocess.run(cmd, cwd=self.root, text=True, check=False)
+        proc = subprocess.Popen(cmd, cwd=self.root, text=True, stdout=pipe, stderr=pipe)
+        previous = signal.signal(signal.SIGTERM, _terminated(proc))
+        try:
+            stdout, stderr = proc.communicate()
+        except KeyboardInterrupt:
+            _let_end(proc)
+            if proc.returncode != 0:
+                raise
+            # It had finished its work: the stage is recorded, then the run stops.
+            self.interrupted = True
+            stdout = stderr = ""
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        return subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
 
     def heading(self, number: int, title: str) -> None:
         typer.echo(f"\n== {number}/6 {title}")
@@ -177,6 +197,8 @@ class _Flow:
         for number, (title, stage) in enumerate(stages, start=1):
             self.heading(number, title)
             code = stage()
+            if self.interrupted:
+                raise KeyboardInterrupt
             if code is not None:
                 return code
         typer.echo(
@@ -311,6 +333,55 @@ class _Flow:
             return proc.returncode
         self.state.mark("purge", note=f"purged into {self.result}; report {self.report}")
         return None
+
+
+GRACE = 3.0  # seconds an interrupted child has to end by itself before it is asked to
+
+
+def _terminated(proc: subprocess.Popen[str]) -> Callable[[int, object], None]:
+    """A SIGTERM handler: the child is told too, then this process stops as on Ctrl-C."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        raise KeyboardInterrupt
+
+    return handler
+
+
+def _let_end(proc: subprocess.Popen[str]) -> None:
+    """Wait for an interrupted child to end, after sending it SIGINT, unless a Ctrl-C at the
+    terminal reached it as well (a second one would cut its cleanup short): then only if it
+    is still running after a moment."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        if not _terminal_interrupts_us():
+            proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=GRACE)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _terminal_interrupts_us() -> bool:
+    """Whether this process (and so its child) is in the foreground of the terminal it reads:
+    a Ctrl-C there is sent to both."""
+    import os
+
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _journal_steps(journal: Path) -> list[dict[str, object]]:
