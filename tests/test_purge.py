@@ -528,6 +528,35 @@ def test_places_that_cannot_be_written_are_refused_before_anything_is_written(
         assert not [p for p in tmp_path.iterdir() if p.name.startswith((".out.git", "out.git"))]
 
 
+def test_a_shallow_clone_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    for n in range(3):
+        repo.write("app.py", fakes.password_line())
+        repo.add()
+        repo.commit(f"c{n}")
+    confirmed = _confirm_all(repo, tmp_path)
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", repo.path.as_uri(), str(shallow))
+    for extra in ([], ["--in-place"]):
+        proc = run_in(shallow, "purge", "-b", confirmed, "--yes", *extra)
+        assert_clean_error(proc)
+        assert "shallow clone" in proc.stderr and "git fetch --unshallow" in proc.stderr
+        assert "--allow-shallow" not in proc.stderr  # purge has no such option
+    assert not list(tmp_path.glob("*.bundle")) and not (tmp_path / "shallow-purged.git").exists()
+
+
+def run_in(folder: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(SECRETSOPS), *(str(a) for a in args)],
+        cwd=folder,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def test_answering_no_changes_nothing(tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repo")
     repo.write("app.py", fakes.password_line())

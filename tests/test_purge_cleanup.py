@@ -126,6 +126,13 @@ def test_cleanup_bad_input(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "--bare", str(bare))
     assert_clean_error(_cleanup(bare, tmp_path, "--yes"))
     assert_clean_error(_cleanup(tmp_path, tmp_path, str(tmp_path / "missing"), "--yes"))
+    h = build(tmp_path / "repo")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", h.path.as_uri(), str(shallow))
+    proc = _cleanup(shallow, tmp_path, "--yes")
+    assert_clean_error(proc)
+    assert "git fetch --unshallow" in proc.stderr and "--allow-shallow" not in proc.stderr
+    assert not (shallow / ".secretsops").exists()
 
 
 def test_demo_cleans_its_sample_end_to_end(tmp_path: Path) -> None:

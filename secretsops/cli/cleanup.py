@@ -89,6 +89,7 @@ def cleanup(
     from secretsops.errors import UsageError
     from secretsops.migrate.local_vault import ensure_state_dir
     from secretsops.purge.cleanup import State
+    from secretsops.purge.rewrite import refuse_shallow
 
     if not path.exists():
         raise UsageError(f"path not found: {path}")
@@ -98,6 +99,7 @@ def cleanup(
             f"{root} is a bare repository: cleanup migrates files, so it needs a clone with a "
             "working tree (for history only: baseline create --history, audit, purge)"
         )
+    refuse_shallow(root)
     state_dir = root / ".secretsops"
     ensure_state_dir(state_dir)
     folder = state_dir / "cleanup"

@@ -141,7 +141,6 @@ def _purge(
     from secretsops.baseline import write_atomic
     from secretsops.detect import config_from_baseline
     from secretsops.errors import PurgeError, UsageError
-    from secretsops.history_scan import shallow_error
     from secretsops.purge import report as report_mod
     from secretsops.purge import rewrite, targets, verify
 
@@ -150,9 +149,7 @@ def _purge(
     if in_place and output is not None:
         raise UsageError("--in-place and --output exclude each other")
     root = git.repository_root(path.resolve()).resolve()
-    shallow = git.shallow_commits(root)
-    if shallow:
-        raise shallow_error(root, shallow)
+    rewrite.refuse_shallow(root)
     stem = root.name.removesuffix(".git") if root.name != ".git" else root.parent.name
     parent = root.parent if root.name != ".git" else root.parent.parent
     stamp = _stamp()
