@@ -236,7 +236,9 @@ def az_unescape(text: str) -> str:
     )
 
 
-def github_annotations(stdout: str) -> list[dict[str, str]]:
+def github_annotations(stdout: str, *, every: bool = False) -> list[dict[str, str]]:
+    """The workflow commands on stdout (all checked well-formed): those about findings, or
+    ``every`` one (the baseline warning too)."""
     out = []
     for line in stdout.splitlines():
         if not line.startswith("::"):
@@ -251,10 +253,12 @@ def github_annotations(stdout: str) -> list[dict[str, str]]:
         props["level"] = match.group(1)
         props["message"] = gh_unescape(match.group(3))
         out.append(props)
-    return out
+    return [p for p in out if every or p.get("title", "").startswith("secretsops: ")]
 
 
-def azure_annotations(stdout: str) -> list[dict[str, str]]:
+def azure_annotations(stdout: str, *, every: bool = False) -> list[dict[str, str]]:
+    """The logging commands on stdout (all checked well-formed): those about findings (they
+    carry a rule ``code``), or ``every`` one."""
     out = []
     for line in stdout.splitlines():
         if not line.startswith("##vso["):
@@ -270,7 +274,7 @@ def azure_annotations(stdout: str) -> list[dict[str, str]]:
             props[key] = az_unescape(value)
         props["message"] = az_unescape(match.group(2))
         out.append(props)
-    return out
+    return [p for p in out if every or "code" in p]
 
 
 def assert_no_secret(world: World, proc: subprocess.CompletedProcess[str]) -> None:
@@ -304,6 +308,33 @@ def test_github_pull_request_reports_only_what_it_adds(world: World, tmp_path: P
     assert_no_secret(world, proc)
     table = summary.read_text(encoding="utf-8")
     assert "| 3 | 1 | 1 | 0 |" in table and "later.py" in table
+
+
+@pytest.mark.parametrize("platform", ["github", "azure"])
+def test_a_change_that_accepts_its_own_finding_is_flagged(
+    world: World, tmp_path: Path, platform: str
+) -> None:
+    """The pull request commits accepted.py and the baseline that accepts it: the gate passes
+    that finding (as the baseline says), and a warning on the baseline asks for a review."""
+    if platform == "github":
+        repo = github_pr_checkout(world, tmp_path / "ws")
+        proc = repo.scan("--ci", env=github_pr_env(world, repo, tmp_path))
+        notes = github_annotations(proc.stdout, every=True)
+        (warning,) = [n for n in notes if n["level"] == "warning"]
+        assert warning["file"] == ".secrets.baseline"
+    else:
+        repo = azure_pr_checkout(world, tmp_path / "s")
+        proc = repo.scan("--ci", env=azure_pr_env(world, repo))
+        notes = azure_annotations(proc.stdout, every=True)
+        (warning,) = [n for n in notes if n["type"] == "warning"]
+        assert warning["sourcepath"] == str(repo.path / ".secrets.baseline")
+    assert "1 finding(s) it adds are accepted" in warning["message"]
+    assert "1 baselined" in proc.stdout
+    assert_no_secret(world, proc)
+    # A change that leaves the baseline alone gets no such warning.
+    repo = github_push_checkout(world, tmp_path / "push")
+    proc = repo.scan("--ci", env=github_push_env(world, repo, tmp_path, world.before_push))
+    assert not [n for n in github_annotations(proc.stdout, every=True) if n["level"] == "warning"]
 
 
 def test_github_pull_request_min_confidence_and_fail_on(world: World, tmp_path: Path) -> None:

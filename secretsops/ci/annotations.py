@@ -95,3 +95,16 @@ def log_commands(
         elif platform == AZURE:
             out.append(azure_annotation(f, level, state, path))
     return out
+
+
+def warning_command(platform: str, root: Path, rel: str, env: dict[str, str], text: str) -> str:
+    """A warning about a file, as the platform's log command (a plain line elsewhere)."""
+    path = annotation_path(platform, root, rel, env)
+    if platform == GITHUB:
+        props = f"file={github_property(path)},title={github_property('secretsops')}"
+        return f"::warning {props}::{github_data(text)}"
+    if platform == AZURE:
+        return f"##vso[task.logissue type=warning;sourcepath={azure_property(path)};]" + (
+            azure_data(text)
+        )
+    return f"secretsops: warning: {rel}: {text}"

@@ -31,6 +31,7 @@ class CiPlan:
     scope: str
     env: dict[str, str]
     mainline: str | None = None  # a commit whose history is not the change's own
+    baseline_edited: bool = False  # the change edits the baseline it is checked against
 
     def own(self, findings: list[Finding]) -> list[Finding]:
         """Findings introduced by commits that ``mainline`` does not hold (all without one)."""
@@ -124,7 +125,28 @@ def plan_ci(
         platform, "CI"
     )
     _say(f"secretsops: {name}: scanning {described}")
-    return CiPlan(platform, root, since, commit_range, baseline, described, environ, mainline)
+    plan = CiPlan(platform, root, since, commit_range, baseline, described, environ, mainline)
+    plan.baseline_edited = _edits_baseline(plan)
+    return plan
+
+
+def _edits_baseline(plan: CiPlan) -> bool:
+    """Whether the commits scanned change the baseline file (inside the repository)."""
+    if plan.baseline is None or (plan.since is None and plan.range is None):
+        return False
+    try:
+        rel = plan.baseline.resolve().relative_to(plan.root).as_posix()
+    except ValueError:  # a baseline outside the repository: not the change's to edit
+        return False
+    base, head = plan.since, "HEAD"
+    if plan.range is not None:
+        left, _, right = plan.range.partition("..")
+        base, head = left or "HEAD", right.lstrip(".") or "HEAD"
+    try:
+        git.run(["diff", "--quiet", "--no-ext-diff", f"{base}...{head}", "--", rel], plan.root)
+    except GitError:  # exit code 1: the file differs
+        return True
+    return False
 
 
 def _is_ancestor(root: Path, commit: str, of: str) -> bool:
@@ -180,6 +202,18 @@ def _recent(root: Path) -> list[str]:
     return [f"--depth={DEEPEN_STEPS[0]}"] if git.shallow_commits(root) else []
 
 
+def _self_accepted(plan: CiPlan, count: int) -> str:
+    """A warning: the change accepts what it adds in a baseline it edits itself."""
+    from secretsops.ci.annotations import warning_command
+
+    text = (
+        f"this change edits the baseline it is checked against, and {count} finding(s) it "
+        "adds are accepted by it: review the baseline change"
+    )
+    rel = plan.baseline.resolve().relative_to(plan.root).as_posix() if plan.baseline else ""
+    return warning_command(plan.platform, plan.root, rel, plan.env, text)
+
+
 def _merge_base_parent(root: Path, scope: Scope) -> Scope:
     """A pull request built as the merge of its head: the merge's first parent as the base.
 
@@ -214,6 +248,8 @@ def ci_output(plan: CiPlan, result: GateResult) -> str:
     lines = log_commands(plan.platform, plan.root, items, plan.env)
     if plan.platform in (LOCAL, PRE_COMMIT):
         lines = [f"{f.path}:{f.line}  {f.type}  {f.preview}  ({state})" for f, _, state in items]
+    if plan.baseline_edited and result.baselined and plan.baseline is not None:
+        lines.append(_self_accepted(plan, len(result.baselined)))
     lines.append(gate_line(result, plan.scope))
     summary_file = plan.env.get("GITHUB_STEP_SUMMARY")
     if plan.platform == GITHUB and summary_file:
