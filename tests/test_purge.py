@@ -260,6 +260,24 @@ def test_a_value_left_in_a_binary_file_fails_verification(tmp_path: Path) -> Non
     assert_absent(value, proc.stdout, proc.stderr)
 
 
+def test_a_value_in_a_file_name_is_reported_as_a_name(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    value = fakes.password()
+    repo.write("app.py", fakes.password_line(value))
+    repo.write(f"keys/backup-{value}.txt", "nothing here\n")
+    repo.add()
+    repo.commit("a value in a name")
+    baseline = _confirm_all(repo, tmp_path)
+    proc = repo.run("purge", "-b", baseline, "-o", tmp_path / "out.git", "--yes")
+    assert proc.returncode == 1, proc.stderr
+    remaining = proc.stdout.split("## Still present")[1].split("## 1.")[0]
+    places = [line for line in remaining.splitlines() if line.startswith("- ")]
+    assert len(places) == 1, remaining
+    assert "a file or folder name in keys" in places[0] and "message" not in places[0]
+    assert "--paths-from-file" in remaining
+    assert_absent(value, proc.stdout, proc.stderr)
+
+
 def _confirm_all(repo: Repo, tmp_path: Path) -> Path:
     baseline = tmp_path / "b.json"
     proc = repo.run("baseline", "create", "--history", "--baseline", baseline)

@@ -101,9 +101,10 @@ def render(outcome: Outcome) -> str:
             "",
             *(f"- `{r.name}` ({r.fingerprint}): {r.where} [{r.check}]" for r in v.remaining),
             "",
-            "A value in a binary file, or in another encoding, is not replaced by "
-            "git-filter-repo; remove the file from history (`git filter-repo --path FILE "
-            "--invert-paths` on the rewritten copy) and run `secretsops purge` again.",
+            "A value in a binary file, in another encoding, or in a file or folder name is not "
+            "replaced by git-filter-repo; remove or rename the file in history (`git filter-repo "
+            "--path FILE --invert-paths`, or `--paths-from-file` with `OLD==>NEW` lines, on the "
+            "rewritten copy) and run `secretsops purge` again.",
             "",
         ]
     lines += [

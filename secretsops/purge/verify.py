@@ -229,6 +229,15 @@ def objects_holding(root: Path, targets: Sequence[Target]) -> tuple[int, list[Re
         if kind == "blob":
             place = paths.get(oid)
             where = f"blob {oid[:12]} ({place})" if place else f"unreachable blob {oid[:12]}"
+        elif kind == "tree":
+            # A tree holds names: the value is (in) the name of a file or folder in it.
+            folder = paths.get(oid)
+            shown = "the top folder" if folder == "" else folder
+            where = (
+                f"tree {oid[:12]} (a file or folder name in {shown})"
+                if folder is not None
+                else f"unreachable tree {oid[:12]} (a file or folder name)"
+            )
         else:
             reach = "" if oid in paths else "unreachable "
             where = f"{reach}{kind} {oid[:12]} (its message or header)"
