@@ -26,6 +26,8 @@ from test_ci_scan import (
     github_annotations,
     github_pr_checkout,
     github_pr_env,
+    github_push_checkout,
+    github_push_env,
 )
 
 from secretsops.ci.gate import FailOn
@@ -171,17 +173,23 @@ def substitute(value: str, values: dict[str, str]) -> str:
 
 
 def run_action_scan(
-    world: World, tmp_path: Path, **overrides: str
+    world: World, tmp_path: Path, event: str = "pull_request", **overrides: str
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str], Path]:
-    """The action's scan step, its inputs at their defaults but ``overrides``; returns the
-    process, what it wrote to ``GITHUB_OUTPUT`` and the workspace."""
-    repo = github_pr_checkout(world, tmp_path / "ws")
+    """The action's scan step on a pull request (or the push of ``feature``'s last commit),
+    its inputs at their defaults but ``overrides``; returns the process, what it wrote to
+    ``GITHUB_OUTPUT`` and the workspace."""
+    if event == "push":
+        repo = github_push_checkout(world, tmp_path / "ws")
+        env = github_push_env(world, repo, tmp_path, world.before_push)
+    else:
+        repo = github_pr_checkout(world, tmp_path / "ws")
+        env = github_pr_env(world, repo, tmp_path)
     action = load(ACTION)
     inputs = {f"inputs.{k}": str(v.get("default", "")) for k, v in action["inputs"].items()}
     inputs.update({f"inputs.{k}": v for k, v in overrides.items()})
     (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "scan"]
     outputs = tmp_path / "github-output"
-    env = github_pr_env(world, repo, tmp_path, GITHUB_OUTPUT=str(outputs))
+    env["GITHUB_OUTPUT"] = str(outputs)
     env.update({k: substitute(str(v), inputs) for k, v in step["env"].items()})
     script = tmp_path / "scan.sh"
     script.write_text(step["run"], encoding="utf-8")
@@ -199,13 +207,40 @@ def run_action_scan(
     return proc, written, repo.path
 
 
+def sarif_uris(doc: dict[str, Any]) -> list[str]:
+    return sorted(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in doc["runs"][0]["results"]
+    )
+
+
 def test_action_scan_step_runs(world: World, tmp_path: Path) -> None:
     proc, written, workspace = run_action_scan(world, tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr  # the gate step fails the job later
     assert written["exit-code"] == "1"
-    assert len(github_annotations(proc.stdout)) == 3
+    # Annotated and gated: what the pull request adds.
+    assert sorted(n["file"] for n in github_annotations(proc.stdout)) == [
+        "app.py",
+        "app.py",
+        "later.py",
+    ]
+    # Uploaded: every finding at HEAD the baseline does not accept, main's too (code scanning
+    # tells the pull request's alerts from the base branch's analysis).
+    sarif = json.loads((workspace / written["sarif-file"]).read_text(encoding="utf-8"))
+    _assert_valid_sarif(sarif, 4)
+    assert sarif_uris(sarif) == ["app.py", "app.py", "later.py", "main_later.py"]
+
+
+def test_action_sarif_of_a_push_keeps_earlier_findings(world: World, tmp_path: Path) -> None:
+    """Code scanning marks an alert fixed when the branch's next analysis lacks it: the log a
+    push uploads holds the findings of earlier pushes still in the tree (app.py), not only
+    what this push adds (later.py)."""
+    proc, written, workspace = run_action_scan(world, tmp_path, event="push")
+    assert written["exit-code"] == "1", proc.stdout + proc.stderr
+    assert [n["file"] for n in github_annotations(proc.stdout)] == ["later.py"]
     sarif = json.loads((workspace / written["sarif-file"]).read_text(encoding="utf-8"))
     _assert_valid_sarif(sarif, 3)
+    assert sarif_uris(sarif) == ["app.py", "app.py", "later.py"]
 
 
 @pytest.mark.parametrize("where", ["relative", "absolute"])
@@ -224,7 +259,7 @@ def test_action_uploads_the_sarif_it_wrote(world: World, tmp_path: Path, where: 
     values["inputs.sarif-file"] = wanted
     values.update({f"steps.scan.outputs.{k}": v for k, v in written.items()})
     sent = workspace / substitute(upload["with"]["sarif_file"], values)
-    _assert_valid_sarif(json.loads(sent.read_text(encoding="utf-8")), 3)
+    _assert_valid_sarif(json.loads(sent.read_text(encoding="utf-8")), 4)
 
 
 def test_azure_scan_step_runs(world: World, tmp_path: Path) -> None:
