@@ -675,9 +675,11 @@ def test_annotations_escape_paths(tmp_path: Path, platform: str) -> None:
     repo.write(ODD_NAME, fakes.aws_line(value))
     repo.add()
     repo.commit()
+    summary = tmp_path / "step-summary.md"
     if platform == "github":
         env = plain_env(GITHUB_ACTIONS="true", GITHUB_EVENT_NAME="workflow_dispatch")
         env["GITHUB_WORKSPACE"] = str(repo.path)
+        env["GITHUB_STEP_SUMMARY"] = str(summary)
     else:
         env = plain_env(TF_BUILD="True", BUILD_REASON="Manual")
     proc = call_secretsops("scan", "--ci", "--since", base, cwd=repo.path, env=env)
@@ -685,6 +687,11 @@ def test_annotations_escape_paths(tmp_path: Path, platform: str) -> None:
     if platform == "github":
         (note,) = github_annotations(proc.stdout)
         assert note["file"] == ODD_NAME
+        # The job summary's table keeps one row per finding (the name's breaks escaped).
+        rows = [line for line in summary.read_text(encoding="utf-8").splitlines() if line]
+        table = [line for line in rows if line.startswith("|")]
+        assert rows[-len(table) :] == table and len(table) == 6, rows  # 2 tables, 1 finding
+        assert all(line.endswith("|") for line in table)
     else:
         (note,) = azure_annotations(proc.stdout)
         assert Path(note["sourcepath"]).name == ODD_NAME

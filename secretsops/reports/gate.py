@@ -43,5 +43,10 @@ def step_summary(result: GateResult, scope: str) -> str:
         lines += ["", "| file | line | type | state | preview |", "| --- | --- | --- | --- | --- |"]
         for f, state in shown:
             cells = [f.path, str(f.line), f.type, state, f.preview]
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text for one table cell: a line break (a file name may hold one) would end the row."""
+    return text.replace("|", "\\|").replace("\r", "\\r").replace("\n", "\\n")
