@@ -203,6 +203,16 @@ def test_next_steps_cover_every_ref_and_every_secret(purged: Purged) -> None:
     assert fingerprint(purged.history.kept["fixture"]) not in report
 
 
+def test_the_report_names_the_first_changed_commits_for_server_admins(purged: Purged) -> None:
+    """The oldest commits the purge changed: c03, the first to hold a purged value (every
+    later commit that holds one descends from it; c01 and c02 held none)."""
+    section = purged.report.read_text().split("## 3.")[1].split("## 4.")[0]
+    listed = set(re.findall(r"`([0-9a-f]{40})`", section))
+    original = git(purged.history.path, "log", "--all", "--format=%H %s").splitlines()
+    first = {line.split()[0] for line in original if line.split()[1] == "c03"}
+    assert listed == first, section
+
+
 def test_a_second_verification_scan_finds_none_of_them(purged: Purged) -> None:
     """Our own scanner, on every ref of the result: none of the purged fingerprints."""
     proc = run(purged.history, "scan", "--history", "--no-cache", "--format", "json", purged.result)

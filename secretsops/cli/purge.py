@@ -230,6 +230,7 @@ def _purge(
         targets=chosen,
         verification=checked,
         remote_url=report_mod.remote_url(root),
+        first_changed=report_mod.first_changed(result),
     )
     text = report_mod.render(outcome)
     typer.echo(text)

@@ -6,7 +6,7 @@ Names, fingerprints, paths and commits only: never a value.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from secretsops import git
@@ -27,6 +27,7 @@ class Outcome:
     targets: list[Target]
     verification: Verification
     remote_url: str | None
+    first_changed: list[str] = field(default_factory=list)
 
 
 def remote_url(repo: Path) -> str | None:
@@ -35,6 +36,17 @@ def remote_url(repo: Path) -> str | None:
         return git.run(["config", "--get", "remote.origin.url"], repo).decode().strip() or None
     except GitError:
         return None
+
+
+def first_changed(result: Path) -> list[str]:
+    """The original ids of the oldest commits the rewrite changed (whose parents it did not),
+    as git-filter-repo records them (``filter-repo/first-changed-commits``, 2.47 and later)."""
+    path = git.common_dir(result) / "filter-repo" / "first-changed-commits"
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return []
+    return sorted({line.split()[0] for line in text.splitlines() if line.strip()})
 
 
 def _refs(repo: Path) -> dict[str, str]:
@@ -77,6 +89,19 @@ def push_commands(repo: Path, url: str | None) -> list[str]:
         else:
             lines.append(f"{base} {ref}:{ref}")
     return lines + notes
+
+
+def _first_changed_lines(outcome: Outcome) -> list[str]:
+    if not outcome.first_changed:
+        return []
+    shown = ", ".join(f"`{c}`" for c in outcome.first_changed[:10])
+    more = f" and {len(outcome.first_changed) - 10} more" if len(outcome.first_changed) > 10 else ""
+    where = git.common_dir(outcome.result) / "filter-repo" / "first-changed-commits"
+    return [
+        "- Server administrators who remove cached copies of old commits (GitHub Support, for "
+        "one) ask for the first changed commits: the oldest commits of the old history that "
+        f"the purge changed, {shown}{more} (all of them, with their new ids: `{where}`).",
+    ]
 
 
 def render(outcome: Outcome) -> str:
@@ -130,6 +155,7 @@ def render(outcome: Outcome) -> str:
         "are read-only and keep the old commits: close or delete those pull requests; on "
         "GitHub ask support to remove cached views and run garbage collection.",
         "- Forks on the server keep their own copy of the old history.",
+        *_first_changed_lines(outcome),
         "- Anyone who fetched before the push has the values: the secrets are exposed "
         "whatever the history says now.",
         "",
