@@ -449,6 +449,37 @@ def test_github_pull_request_with_a_stale_base_sha_reports_only_what_it_adds(
     assert_no_secret(world, proc)
 
 
+def test_github_checkout_of_the_head_that_merged_main_reports_only_its_own(
+    world: World, tmp_path: Path
+) -> None:
+    """A workflow that checks out ``pull_request.head.sha`` (as pull_request_target ones
+    must), after the head merged main: base.sha..HEAD also lists main's commits newer than
+    the stale base.sha (main_later.py); they are left out."""
+    work = Repo(tmp_path / "dev", init=False)
+    git(tmp_path, "clone", "-q", "--branch", "feature", url(world), str(work.path))
+    work.git("merge", "-q", "--no-edit", "origin/main")
+    value = fakes.aws_access_key_id()
+    work.write("own.py", fakes.aws_line(value))
+    work.add()
+    head = work.commit("feature: own")
+    server = tmp_path / "server.git"
+    git(tmp_path, "clone", "-q", "--mirror", str(world.server), str(server))
+    work.git("push", "-q", server.as_uri(), "HEAD:refs/heads/feature")
+    moved = dataclasses.replace(world, server=server, feature_sha=head)
+    repo = github_push_checkout(moved, tmp_path / "ws")  # the head commit alone, depth 1
+    env = github_pr_env(moved, repo, tmp_path)
+    payload = json.loads(Path(env["GITHUB_EVENT_PATH"]).read_text(encoding="utf-8"))
+    payload["pull_request"]["base"]["sha"] = git(server, "rev-parse", "main~1").strip()
+    write_event(Path(env["GITHUB_EVENT_PATH"]), payload)
+    proc = repo.scan("--ci", env=env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    files = sorted(n["file"] for n in github_annotations(proc.stdout))
+    assert files == ["app.py", "app.py", "later.py", "own.py"]
+    assert "left out" in proc.stderr and "origin/main" in proc.stderr
+    assert_no_secret(world, proc)
+    assert_absent(value, proc.stdout, proc.stderr)
+
+
 # A long main (deeper than the first deepening step), with two pull requests: one branched
 # just below main's tip, one branched far below it.
 

@@ -44,7 +44,7 @@ class Scope:
     both platforms build), HEAD's first parent is the exact base (``base`` may be stale).
     ``mainline`` is the default branch, for a push to another branch: ``before..HEAD`` then
     also lists the default branch's commits that a rebase or a merge brought in, which are not
-    the push's own.
+    the push's own (likewise the base branch, for a checkout of a pull request's head).
     """
 
     platform: str
@@ -148,8 +148,13 @@ def _github_scope(env: Mapping[str, str]) -> Scope:
         # to, not when GitHub made the merge commit being built: see Scope.merged.
         merged = _get(payload, "pull_request", "head", "sha") or None
         reason = f"pull request into {base_ref}"
+        # A checkout of the head itself (not the merge) may hold base-branch commits newer
+        # than base.sha (the head merged them): mainline leaves out their findings.
+        mainline = base_ref or None
         if base_sha:
-            return Scope(GITHUB, event, base_sha, base_sha, reason, merged=merged)
+            return Scope(
+                GITHUB, event, base_sha, base_sha, reason, merged=merged, mainline=mainline
+            )
         if base_ref:
             return Scope(GITHUB, event, f"origin/{base_ref}", base_ref, reason, merged=merged)
         raise InputError(

@@ -31,6 +31,7 @@ class CiPlan:
     scope: str
     env: dict[str, str]
     mainline: str | None = None  # a commit whose history is not the change's own
+    mainline_name: str = ""  # the branch it is the tip of (origin/main)
     baseline_edited: bool = False  # the change edits the baseline it is checked against
 
     def own(self, findings: list[Finding]) -> list[Finding]:
@@ -47,8 +48,8 @@ class CiPlan:
         if len(kept) < len(findings):
             _say(
                 f"secretsops: {len(findings) - len(kept)} finding(s) left out: their commits "
-                f"are on the default branch ({self.mainline[:12]}), brought in by a rebase "
-                "or a merge, not added by this push"
+                f"are on {self.mainline_name} ({self.mainline[:12]}), brought in by a rebase "
+                "or a merge, not added by this change"
             )
         return kept
 
@@ -126,6 +127,7 @@ def plan_ci(
     )
     _say(f"secretsops: {name}: scanning {described}")
     plan = CiPlan(platform, root, since, commit_range, baseline, described, environ, mainline)
+    plan.mainline_name = f"origin/{scope.mainline}" if scope.mainline else ""
     plan.baseline_edited = _edits_baseline(plan)
     return plan
 
@@ -224,9 +226,9 @@ def _merge_base_parent(root: Path, scope: Scope) -> Scope:
     if scope.merged is None:
         return scope
     parents = commit_parents(root, "HEAD")
-    if len(parents) != 2 or parents[1] != scope.merged or parents[0] == scope.base:
+    if len(parents) != 2 or parents[1] != scope.merged:
         return scope
-    return dataclasses.replace(scope, base=parents[0], fetch=parents[0])
+    return dataclasses.replace(scope, base=parents[0], fetch=parents[0], mainline=None)
 
 
 def _short(scope: Scope, commit: str) -> str:
