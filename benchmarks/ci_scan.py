@@ -55,7 +55,7 @@ def git(cwd: Path, *args: str, data: bytes | None = None) -> str:
     return proc.stdout.decode()
 
 
-def build_server(root: Path, commits: int, pr: int, nfiles: int) -> tuple[Path, str, str]:
+def build_server(root: Path, commits: int, pr: int, nfiles: int) -> tuple[Path, str, str, str]:
     rng = random.Random(9)
     sources = sorted(STDLIB.glob("*.py"))[:nfiles]
     texts = {f"src/{p.name}": p.read_text(encoding="utf-8", errors="replace") for p in sources}
@@ -100,10 +100,13 @@ def build_server(root: Path, commits: int, pr: int, nfiles: int) -> tuple[Path, 
     server = root / "server.git"
     git(root, "clone", "-q", "--mirror", str(work), str(server))
     base = git(server, "rev-parse", "main").strip()
-    return server, base, merge
+    head = git(server, "rev-parse", "feature").strip()
+    return server, base, head, merge
 
 
-def run(server: Path, base: str, merge: str, dest: Path, depth: int | None) -> dict[str, float]:
+def run(
+    server: Path, base: str, head: str, merge: str, dest: Path, depth: int | None
+) -> dict[str, float]:
     dest.mkdir()
     git(dest, "init", "-q")
     git(dest, "remote", "add", "origin", server.as_uri())
@@ -119,7 +122,8 @@ def run(server: Path, base: str, merge: str, dest: Path, depth: int | None) -> d
     git(dest, "checkout", "-q", "--force", "refs/remotes/pull/1/merge")
     checkout = time.perf_counter() - started
     event = dest.parent / f"{dest.name}.json"
-    event.write_text(json.dumps({"pull_request": {"base": {"sha": base, "ref": "main"}}}))
+    pull = {"base": {"sha": base, "ref": "main"}, "head": {"sha": head, "ref": "feature"}}
+    event.write_text(json.dumps({"pull_request": pull}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "TF_", "BUILD_"))}
     env.update(
         GITHUB_ACTIONS="true",
@@ -141,7 +145,9 @@ def run(server: Path, base: str, merge: str, dest: Path, depth: int | None) -> d
     scan = time.perf_counter() - started
     if proc.returncode not in (0, 1):
         raise SystemExit(proc.stderr)
-    commits = int(git(dest, "rev-list", "--count", "--all").strip())
+    # Commit objects held (one fetched by id gets no ref: rev-list --all would miss it).
+    listed = git(dest, "cat-file", "--batch-all-objects", "--batch-check=%(objecttype)")
+    commits = listed.split().count("commit")
     return {"checkout": checkout, "scan": scan, "total": checkout + scan, "commits": commits}
 
 
@@ -154,11 +160,12 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="secretsops-ci-bench-"))
     try:
-        server, base, merge = build_server(root, args.commits, args.pr, args.files)
+        server, base, head, merge = build_server(root, args.commits, args.pr, args.files)
         results: dict[str, list[dict[str, float]]] = {"shallow": [], "full": []}
         for i in range(args.runs):
             for name, depth in (("shallow", 1), ("full", None)):
-                results[name].append(run(server, base, merge, root / f"{name}{i}", depth))
+                dest = root / f"{name}{i}"
+                results[name].append(run(server, base, head, merge, dest, depth))
         print(
             f"main: {args.commits} commits over {args.files} files; pull request: {args.pr} "
             f"commits; {args.runs} runs, medians"
