@@ -399,6 +399,32 @@ def test_a_killed_run_leaves_the_original_untouched(tmp_path: Path, sig: signal.
         assert not [p for p in tmp_path.iterdir() if ".partial" in p.name]
 
 
+def test_a_run_interrupted_while_verifying_leaves_no_unverified_copy(tmp_path: Path) -> None:
+    """The purged copy takes its name only once verified: interrupted before, nothing is left
+    that could be mistaken for a verified result and pushed."""
+    repo, baseline = _slow_history(tmp_path)
+    out = tmp_path / "out.git"
+    proc = subprocess.Popen(
+        [str(SECRETSOPS), "purge", "-b", str(baseline), "-o", str(out), "--yes", "--no-cache"],
+        cwd=repo.path,
+        env=base_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "verifying" in line:
+            break
+    assert proc.poll() is None, "the purge ended before it could be interrupted"
+    os.kill(proc.pid, signal.SIGTERM)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=120) == 130, rest
+    assert "Traceback" not in rest and "verified:" not in rest
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.git")]
+
+
 def _processes_in(folder: Path) -> list[int]:
     """Ids of the processes whose working folder is ``folder`` (Linux /proc)."""
     out = []

@@ -205,22 +205,32 @@ def _purge(
     refs = rewrite.backup_bundle(root, backup)
     info(f"backup: {backup} ({refs} refs, {time.perf_counter() - clock:.1f} s)")
     clock = time.perf_counter()
+    results: list[verify.Verification] = []
+
+    def verified(copy: Path) -> None:
+        """Verify the rewritten copy; the mirror is renamed into place only after this, so a
+        run interrupted here leaves no unverified copy under the result's name."""
+        nonlocal clock
+        info(f"rewritten: {result} ({time.perf_counter() - clock:.1f} s); verifying ...")
+        clock = time.perf_counter()
+        checked = verify.verify(
+            copy, chosen, jobs, config=config, seed=None if no_cache or in_place else root
+        )
+        info(
+            f"verified: {checked.commits} commits rescanned ({checked.blobs} blobs, "
+            f"{checked.blobs_cached} unchanged ones from the original's cache) in "
+            f"{checked.scan_seconds:.1f} s, "
+            f"{checked.objects} objects read in {checked.objects_seconds:.1f} s "
+            f"({time.perf_counter() - clock:.1f} s)"
+        )
+        results.append(checked)
+
     if in_place:
         rewrite.rewrite_in_place(root, chosen)
+        verified(root)
     else:
-        rewrite.rewrite_mirror(root, result, chosen)
-    info(f"rewritten: {result} ({time.perf_counter() - clock:.1f} s); verifying ...")
-    clock = time.perf_counter()
-    checked = verify.verify(
-        result, chosen, jobs, config=config, seed=None if no_cache or in_place else root
-    )
-    info(
-        f"verified: {checked.commits} commits rescanned ({checked.blobs} blobs, "
-        f"{checked.blobs_cached} unchanged ones from the original's cache) in "
-        f"{checked.scan_seconds:.1f} s, "
-        f"{checked.objects} objects read in {checked.objects_seconds:.1f} s "
-        f"({time.perf_counter() - clock:.1f} s)"
-    )
+        rewrite.rewrite_mirror(root, result, chosen, check=verified)
+    checked = results[0]
     outcome = report_mod.Outcome(
         source=root,
         result=result,

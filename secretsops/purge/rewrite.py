@@ -287,14 +287,22 @@ def prune(repo: Path) -> None:
             raise PurgeError(f"cannot prune old objects in {repo}: {_last_line(proc.stderr)}")
 
 
-def rewrite_mirror(source: Path, target: Path, targets: Sequence[Target]) -> None:
-    """Build the purged mirror of ``source`` at ``target`` (absent until it is complete)."""
+def rewrite_mirror(
+    source: Path,
+    target: Path,
+    targets: Sequence[Target],
+    check: Callable[[Path], None] | None = None,
+) -> None:
+    """Build the purged mirror of ``source`` at ``target`` (absent until it is complete and
+    ``check``, the verification, has run on it: an interrupted run leaves nothing there)."""
     folder = staging_folder(target)
     try:
         mirror_clone(source, folder)
         with replacement_file(targets) as replacements:
             filter_repo(folder, replacements, force=True)
         prune(folder)
+        if check is not None:
+            check(folder)
         os.replace(folder, target)
     except BaseException:
         _remove(folder)
