@@ -840,3 +840,22 @@ def test_push_commands_name_the_server_branch_a_remote_ref_stands_for(tmp_path: 
     )
     assert not any("origin/HEAD" in line for line in lines)
     assert push_commands(clone, None)[0].startswith(f"git -C {clone} push --force <remote-url> ")
+
+
+def test_credentials_in_the_remote_url_are_never_printed_or_reported(tmp_path: Path) -> None:
+    """A clone made with ``https://user:TOKEN@host/...`` keeps the token in its origin URL;
+    the push commands name the server without it."""
+    repo = Repo(tmp_path / "repo")
+    repo.write("app.py", fakes.password_line())
+    repo.add()
+    repo.commit("one")
+    baseline = _confirm_all(repo, tmp_path)
+    token = fakes.github_token()
+    repo.git("remote", "add", "origin", f"https://build:{token}@example.invalid/org/repo.git")
+    report = tmp_path / "report.md"
+    proc = repo.run(
+        "purge", "-b", baseline, "-o", tmp_path / "out.git", "--report", report, "--yes"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert_absent(token, proc.stdout, proc.stderr, report.read_text())
+    assert "push --force https://example.invalid/org/repo.git refs/heads/main" in proc.stdout

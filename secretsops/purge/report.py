@@ -31,11 +31,32 @@ class Outcome:
 
 
 def remote_url(repo: Path) -> str | None:
-    """``remote.origin.url`` of the user's repository, if it has one."""
+    """``remote.origin.url`` of the user's repository, if it has one, without credentials."""
     try:
-        return git.run(["config", "--get", "remote.origin.url"], repo).decode().strip() or None
+        url = git.run(["config", "--get", "remote.origin.url"], repo).decode().strip()
     except GitError:
         return None
+    return without_credentials(url) or None
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without the credentials it may carry: an http(s) URL loses its whole user part
+    (``https://user:token@host/...``, or a token alone as the user name, as Azure DevOps
+    allows), another URL its password; git asks its credential helper when pushing."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.scheme or "@" not in parts.netloc:
+        return url  # a path, or scp-like ``git@host:path`` (no password possible)
+    user, _, host = parts.netloc.rpartition("@")
+    if parts.scheme.lower() in ("http", "https"):
+        netloc = host
+    else:
+        netloc = f"{user.split(':', 1)[0]}@{host}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def first_changed(result: Path) -> list[str]:
