@@ -859,3 +859,43 @@ def test_credentials_in_the_remote_url_are_never_printed_or_reported(tmp_path: P
     assert proc.returncode == 0, proc.stderr
     assert_absent(token, proc.stdout, proc.stderr, report.read_text())
     assert "push --force https://example.invalid/org/repo.git refs/heads/main" in proc.stdout
+
+
+def test_notes_follow_their_commits_to_the_new_ids(tmp_path: Path) -> None:
+    """git-filter-repo leaves notes filed under the old commit ids; purge files them under
+    the new ones, so `git log` shows them again (a value in a note is replaced as well)."""
+    repo = Repo(tmp_path / "repo")
+    value = fakes.password()
+    repo.write("app.py", fakes.password_line(value))
+    repo.add()
+    repo.commit("c1 secret")
+    repo.write("README.md", "docs\n")
+    repo.add()
+    repo.commit("c2 readme")
+    repo.git("notes", "add", "-m", "reviewed by the release team", "HEAD")
+    repo.git("notes", "add", "-m", f"deployed with {value}", "HEAD~1")
+    repo.git("notes", "--ref=review", "add", "-m", "second notes ref", "HEAD")
+    baseline = _confirm_all(repo, tmp_path)
+    out = tmp_path / "out.git"
+    proc = repo.run("purge", "-b", baseline, "-o", out, "--yes")
+    assert proc.returncode == 0, proc.stderr
+    notes = {
+        subject.strip(): body.strip()
+        for subject, _, body in (
+            entry.partition("\x1f")
+            for entry in git(out, "log", "--format=%s\x1f%N\x1e", "main").split("\x1e")
+            if entry.strip()
+        )
+    }
+    assert notes["c2 readme"] == "reviewed by the release team"
+    assert notes["c1 secret"] == "deployed with ***REMOVED:secret-keyword-app***"
+    assert git(out, "notes", "--ref=review", "show", "main").strip() == "second notes ref"
+    commits = set(git(out, "rev-list", "--all").split())
+    for ref in ("commits", "review"):
+        filed = [
+            line.split()[1]
+            for line in git(out, "notes", f"--ref={ref}", "list").split("\n")
+            if line
+        ]
+        assert filed and set(filed) <= commits, ref
+    assert value.encode() not in all_object_bytes(out)

@@ -279,6 +279,64 @@ def _reason(output: str) -> str:
     return lines[-1] if lines else "no output"
 
 
+ZERO_ID = "0" * 40
+NOTES_AUTHOR = {"user.name": "secretsops purge", "user.email": "secretsops@localhost"}
+
+
+def reattach_notes(repo: Path) -> int:
+    """File every note of a rewritten commit under the commit's new id; the number moved.
+
+    git-filter-repo passes notes commits through as they are (it replaces the values in the
+    note blobs, not the commit ids the notes are filed under), so after a rewrite ``git log``
+    would show no note of a commit that changed. Its ``filter-repo/commit-map`` pairs each old
+    id with the new one. The notes commits this makes name the user's identity, or
+    ``secretsops purge`` where git knows none.
+    """
+    commit_map = git.common_dir(repo) / "filter-repo" / "commit-map"
+    try:
+        rows = [line.split() for line in commit_map.read_text(encoding="ascii").splitlines()[1:]]
+    except (OSError, UnicodeDecodeError):
+        return 0
+    renamed = {
+        row[0]: row[1] for row in rows if len(row) == 2 and row[0] != row[1] and row[1] != ZERO_ID
+    }
+    if not renamed:
+        return 0
+    notes_refs = git.run(["for-each-ref", "--format=%(refname)", "refs/notes/"], repo)
+    identity = _identity_options(repo)
+    moved = 0
+    for ref in notes_refs.decode().split():
+        listed = git.run(["notes", f"--ref={ref}", "list"], repo).decode().split("\n")
+        annotated = [line.split()[1] for line in listed if len(line.split()) == 2]
+        pairs = [(old, renamed[old]) for old in annotated if old in renamed]
+        if not pairs:
+            continue
+        copy = "".join(f"{old} {new}\n" for old, new in pairs).encode()
+        remove = "".join(f"{old}\n" for old, _ in pairs).encode()
+        try:
+            git.run(
+                [*identity, "notes", f"--ref={ref}", "copy", "--force", "--stdin"], repo, input=copy
+            )
+            git.run([*identity, "notes", f"--ref={ref}", "remove", "--stdin"], repo, input=remove)
+        except GitError as exc:
+            raise PurgeError(
+                f"cannot file the notes of {ref} under the new commits: {exc}"
+            ) from exc
+        moved += len(pairs)
+    return moved
+
+
+def _identity_options(repo: Path) -> list[str]:
+    """``-c user.name=... -c user.email=...`` where git has no identity to commit with."""
+    options: list[str] = []
+    for key, value in NOTES_AUTHOR.items():
+        try:
+            git.run(["config", key], repo)
+        except GitError:
+            options += ["-c", f"{key}={value}"]
+    return options
+
+
 def prune(repo: Path) -> None:
     """Expire every reflog and drop unreachable objects: old versions must not linger."""
     for args in (["reflog", "expire", "--expire=now", "--all"], ["gc", "--quiet", "--prune=now"]):
@@ -300,6 +358,7 @@ def rewrite_mirror(
         mirror_clone(source, folder)
         with replacement_file(targets) as replacements:
             filter_repo(folder, replacements, force=True)
+        reattach_notes(folder)
         prune(folder)
         if check is not None:
             check(folder)
@@ -360,4 +419,5 @@ def rewrite_in_place(repo: Path, targets: Sequence[Target]) -> None:
             f"--in-place needs a fresh clone (git clone --no-local, or --mirror): {exc}; "
             "without --in-place, purge works on a new mirror clone"
         ) from None
+    reattach_notes(repo)
     prune(repo)
