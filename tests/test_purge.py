@@ -899,3 +899,26 @@ def test_notes_follow_their_commits_to_the_new_ids(tmp_path: Path) -> None:
         ]
         assert filed and set(filed) <= commits, ref
     assert value.encode() not in all_object_bytes(out)
+
+
+def test_push_commands_are_safe_to_paste_whatever_the_ref_names(tmp_path: Path) -> None:
+    """git allows ``$(...)``, ``;`` and quotes in ref names: the printed commands, run by a
+    shell, push those refs and run nothing else."""
+    from secretsops.purge.report import push_commands
+
+    repo = Repo(tmp_path / "repo")
+    repo.write("a.txt", "one\n")
+    repo.add()
+    repo.commit("one")
+    odd = ["a$(touch${IFS}pwned)", "b;touch${IFS}pwned2", "q'uote", "back`touch${IFS}x`tick"]
+    for name in odd:
+        repo.git("branch", name)
+    server = tmp_path / "server.git"
+    git(tmp_path, "init", "-q", "--bare", str(server))
+    work = tmp_path / "shell"
+    work.mkdir()
+    for line in push_commands(repo.path, str(server)):
+        if not line.startswith("#"):
+            subprocess.run(["bash", "-c", line], cwd=work, env=base_env(), check=True)
+    assert list(work.iterdir()) == []  # nothing was run but git push
+    assert set(refs(server)) == {f"refs/heads/{name}" for name in [*odd, "main"]}

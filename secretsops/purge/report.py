@@ -76,7 +76,11 @@ def _refs(repo: Path) -> dict[str, str]:
 
 
 def push_commands(repo: Path, url: str | None) -> list[str]:
-    """One force-push per ref of the rewritten repository; comments where a choice is due."""
+    """One force-push per ref of the rewritten repository; comments where a choice is due.
+
+    Ref names are quoted for the shell: git allows ``$(...)``, ``;`` and quotes in them, and
+    anyone who could push a branch could otherwise have the person running these commands
+    run theirs."""
     refs = _refs(repo)
     dest = shlex.quote(url) if url else PLACEHOLDER_URL
     base = f"git -C {shlex.quote(str(repo))} push --force {dest}"
@@ -84,19 +88,19 @@ def push_commands(repo: Path, url: str | None) -> list[str]:
     notes: list[str] = []
     for ref, oid in sorted(refs.items()):
         if ref.startswith(("refs/heads/", "refs/tags/", "refs/notes/")):
-            lines.append(f"{base} {ref}:{ref}")
+            lines.append(f"{base} {_spec(ref, ref)}")
         elif ref.startswith("refs/remotes/origin/"):
             branch = ref.removeprefix("refs/remotes/origin/")
             if branch == "HEAD":
                 continue
             local = refs.get(f"refs/heads/{branch}")
             if local is None:
-                lines.append(f"{base} {ref}:refs/heads/{branch}")
+                lines.append(f"{base} {_spec(ref, f'refs/heads/{branch}')}")
             elif local != oid:
                 notes.append(
                     f"# {branch}: your local branch and origin/{branch} differ; the line above "
                     f"pushes your local one. To keep the server's instead: "
-                    f"{base} {ref}:refs/heads/{branch}"
+                    f"{base} {_spec(ref, f'refs/heads/{branch}')}"
                 )
         elif ref.startswith("refs/remotes/"):
             remote = ref.split("/")[2]
@@ -108,7 +112,7 @@ def push_commands(repo: Path, url: str | None) -> list[str]:
         elif ref.startswith(("refs/pull/", "refs/merge-requests/")):
             notes.append(f"# {ref}: managed by the server, cannot be pushed (see below)")
         else:
-            lines.append(f"{base} {ref}:{ref}")
+            lines.append(f"{base} {_spec(ref, ref)}")
     return lines + notes
 
 
@@ -123,6 +127,10 @@ def _first_changed_lines(outcome: Outcome) -> list[str]:
         "one) ask for the first changed commits: the oldest commits of the old history that "
         f"the purge changed, {shown}{more} (all of them, with their new ids: `{where}`).",
     ]
+
+
+def _spec(source: str, destination: str) -> str:
+    return shlex.quote(f"{source}:{destination}")
 
 
 def render(outcome: Outcome) -> str:
