@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -136,7 +137,7 @@ def test_cleanup_bad_input(tmp_path: Path) -> None:
 
 
 def test_demo_cleans_its_sample_end_to_end(tmp_path: Path) -> None:
-    work = tmp_path / "demo"
+    work = tmp_path / "my demo"  # a space: every path it prints to paste must be quoted
     proc = subprocess.run(
         [str(SECRETSOPS), "demo", str(work)],
         cwd=tmp_path,
@@ -149,6 +150,7 @@ def test_demo_cleans_its_sample_end_to_end(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "the vault received 5 secret(s)" in proc.stdout
+    assert f"rm -rf {shlex.quote(str(work))})" in proc.stdout
     repo, result = work / "contoso-web", work / "contoso-web-purged.git"
     assert set(refs(result)) == set(refs(repo))
     # The values, as our scanner finds them in the original history (in memory only), are

@@ -22,6 +22,7 @@ def demo(
     apply into a Key Vault emulator running in this process, commit, purge, verification,
     report), then the result is shown. Nothing outside FOLDER is touched.
     """
+    import shlex
     import tempfile
 
     from secretsops.cli.cleanup import VaultChoice, _Flow
@@ -65,7 +66,9 @@ def demo(
     typer.echo("\n== what happened")
     typer.echo(f"   the vault received {len(names)} secret(s): {', '.join(names)}")
     _show(flow.result)
-    typer.echo(f"\n   everything is in {work}; delete it when done (rm -rf {work})")
+    typer.echo(
+        f"\n   everything is in {work}; delete it when done (rm -rf {shlex.quote(str(work))})"
+    )
     if code != 0:
         info(f"secretsops: the demo stopped with exit code {code}")
     raise typer.Exit(code)
