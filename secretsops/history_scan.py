@@ -314,7 +314,7 @@ class _Run:
         if change.is_gitlink:
             self.stats.gitlinks += 1
             return
-        if not change.writes_file:
+        if not change.writes_file or change.previous == change.new:  # a pure rename adds nothing
             return
         cls = self.path_class(change.path)
         if cls is None:
@@ -367,7 +367,7 @@ class _Run:
     def run(self, revs: list[str], config: EngineConfig) -> None:
         self.scheduler = _Scheduler(self.opts, self.engine, config)
         try:
-            for item in walk(self.opts.root, revs):
+            for item in walk(self.opts.root, revs, renames=self.opts.ranged):
                 if isinstance(item, Commit):
                     self.commits[item.seq] = item
                     self.stats.commits += 1

@@ -179,6 +179,29 @@ def test_since_and_range_report_only_what_those_commits_add(repo: Repo) -> None:
     assert proc.returncode == 2 and "no-such-rev" in proc.stderr
 
 
+def test_a_range_reports_only_what_a_move_changes(repo: Repo) -> None:
+    # A pull request that moves files: a pure rename adds no secret; a rename that also edits
+    # adds only the edit's. Whole-history scans see each blob once either way.
+    kept, edited_old, added = (fakes.aws_access_key_id() for _ in range(3))
+    body = "".join(f"setting_{i} = {i}\n" for i in range(20))
+    repo.write("config/settings.py", body + fakes.aws_line(kept))
+    repo.write("legacy/tool.py", body + fakes.aws_line(edited_old))
+    _commit(repo, "base")
+    repo.git("tag", "base")
+    moves = (("config/settings.py", "app/settings.py"), ("legacy/tool.py", "tools/tool.py"))
+    for old, new in moves:
+        (repo.path / new).parent.mkdir()
+        repo.git("mv", old, new)
+    repo.write("tools/tool.py", body + fakes.aws_line(edited_old) + "\n" + fakes.aws_line(added))
+    moved = _commit(repo, "move")
+
+    report = history(repo, "--no-cache", "--since", "base")
+    found = by_fingerprint(report)
+    assert set(found) == {fingerprint(added)}
+    (hit,) = found[fingerprint(added)]
+    assert (hit["path"], hit["commit"]) == ("tools/tool.py", moved)
+
+
 def test_shallow_clone_is_refused_with_directions_unless_allowed(
     repo: Repo, tmp_path: Path
 ) -> None:

@@ -22,9 +22,10 @@ _HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
 def added_lines(root: Path, base: str, head: str = "HEAD") -> dict[str, set[int]]:
-    """Line numbers at ``head`` that ``base...head`` adds, per path."""
+    """Line numbers at ``head`` that ``base...head`` adds, per path (a renamed file's
+    unchanged lines are not added: git's rename detection, as the range scan uses)."""
     out = git.run(
-        ["diff", "--no-color", "--no-ext-diff", "--no-renames", "-U0", f"{base}...{head}", "--"],
+        ["diff", "--no-color", "--no-ext-diff", "-M", "-U0", f"{base}...{head}", "--"],
         root,
     )
     added: dict[str, set[int]] = {}

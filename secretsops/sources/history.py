@@ -48,13 +48,14 @@ class Change:
 
     @property
     def previous(self) -> str | None:
-        """The blob this one replaces at the same path, when both are regular files."""
-        if self.status == "M" and self.old_mode in REGULAR_MODES and self.old != git.ZERO_OID:
-            return self.old
-        return None
+        """The blob this one replaces: at the same path, or at the path it was renamed from
+        (``renames=True`` walks), when both are regular files."""
+        if self.status not in ("M", "R") or self.old == git.ZERO_OID:
+            return None
+        return self.old if self.old_mode in REGULAR_MODES else None
 
 
-def log_args(revs: Sequence[str]) -> list[str]:
+def log_args(revs: Sequence[str], *, renames: bool = False) -> list[str]:
     return [
         "-c",
         "log.showRoot=true",
@@ -65,7 +66,7 @@ def log_args(revs: Sequence[str]) -> list[str]:
         "--topo-order",
         "--raw",
         "-z",
-        "--no-renames",
+        "-M" if renames else "--no-renames",
         "--no-abbrev",
         "--diff-merges=first-parent",
         "--no-textconv",
@@ -76,9 +77,14 @@ def log_args(revs: Sequence[str]) -> list[str]:
     ]
 
 
-def walk(root: Path, revs: Sequence[str]) -> Iterator[Commit | Change]:
-    """Commits of ``revs`` (e.g. ``["--all"]`` or ``["A..B"]``) and their changes, in order."""
-    tokens = git.stream_tokens(log_args(revs), root)
+def walk(root: Path, revs: Sequence[str], *, renames: bool = False) -> Iterator[Commit | Change]:
+    """Commits of ``revs`` (e.g. ``["--all"]`` or ``["A..B"]``) and their changes, in order.
+
+    With ``renames``, git's rename detection pairs a renamed file with its old version (status
+    ``R``, the new path), so that a range scan reports only the lines a move changes; without,
+    a rename is a deletion and an addition (the whole-history walk, where each blob is read
+    once anyway)."""
+    tokens = git.stream_tokens(log_args(revs, renames=renames), root)
     seq = -1
     for token in tokens:
         token = token.lstrip(b"\n")
@@ -93,6 +99,8 @@ def walk(root: Path, revs: Sequence[str]) -> Iterator[Commit | Change]:
             meta = token[1:].decode("ascii").split(" ")
             path = next(tokens, b"").decode("utf-8", "surrogateescape")
             old_mode, new_mode, old, new, status = meta[0], meta[1], meta[2], meta[3], meta[4]
+            if status[:1] in ("R", "C"):  # source path, then destination path
+                path = next(tokens, b"").decode("utf-8", "surrogateescape")
             yield Change(
                 seq=seq,
                 path=path,
