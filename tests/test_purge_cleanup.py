@@ -122,6 +122,19 @@ def test_cleanup_interrupted_in_the_purge_lets_it_clean_up_then_resumes(tmp_path
     assert (tmp_path / "repo-purged.git").is_dir()
 
 
+def test_restart_is_the_way_out_of_an_unreadable_state_file(tmp_path: Path) -> None:
+    h = build(tmp_path / "repo")
+    state = h.path / ".secretsops" / "cleanup" / "state.json"
+    state.parent.mkdir(parents=True)
+    state.write_text("{not json")
+    proc = _cleanup(h.path, tmp_path, "--yes")
+    assert_clean_error(proc)
+    assert "--restart" in proc.stderr
+    restarted = _cleanup(h.path, tmp_path, "--yes", "--restart")
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    assert json.loads(state.read_text())["stages"]["purge"]
+
+
 def test_cleanup_bad_input(tmp_path: Path) -> None:
     bare = tmp_path / "bare.git"
     git(tmp_path, "init", "-q", "--bare", str(bare))

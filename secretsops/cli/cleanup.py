@@ -104,9 +104,12 @@ def cleanup(
     ensure_state_dir(state_dir)
     folder = state_dir / "cleanup"
     folder.mkdir(exist_ok=True)
-    state = State.load(folder)
     if restart:
-        state.forget(*list(state.stages))
+        # Not read first: --restart is also the way out of a state file that cannot be read.
+        state = State(folder / "state.json")
+        state.save()
+    else:
+        state = State.load(folder)
     vault = VaultChoice(vault_url, credential, ca_file, token)
     flow = _Flow(root, folder, state, vault, yes, output)
     raise typer.Exit(flow.run())
