@@ -353,6 +353,27 @@ def test_in_place_refuses_a_clone_that_is_not_fresh(tmp_path: Path) -> None:
     assert all(v.encode() in everything for v in h.purged.values())
 
 
+def test_in_place_refuses_a_fresh_clone_with_local_changes_before_the_backup(
+    tmp_path: Path,
+) -> None:
+    """git-filter-repo refuses a work tree with changes or untracked files; purge says so
+    before it writes anything (the bundle included)."""
+    origin = Repo(tmp_path / "origin")
+    origin.write("app.py", fakes.password_line())
+    origin.add()
+    origin.commit("one")
+    baseline = _confirm_all(origin, tmp_path)
+    for change, reason in (("app.py", "uncommitted changes"), ("new.txt", "untracked files")):
+        clone = tmp_path / f"clone-{reason.split()[0]}"
+        git(tmp_path, "clone", "-q", "--no-local", str(origin.path), str(clone))
+        (clone / change).write_text("local work\n")
+        bundle = tmp_path / f"{clone.name}.bundle"
+        proc = run_in(clone, "purge", "--in-place", "-b", baseline, "--yes", "--bundle", bundle)
+        assert_clean_error(proc)
+        assert reason in proc.stderr and "fresh clone" in proc.stderr
+        assert not bundle.exists()
+
+
 # Interrupted runs leave the original as it was.
 
 

@@ -404,6 +404,12 @@ def not_fresh(repo: Path) -> str | None:
     for path in sorted(logs.rglob("*")) if logs.is_dir() else []:
         if path.is_file() and len(path.read_bytes().splitlines()) > 1:
             return f"its reflog for {path.relative_to(logs)} has more than one entry"
+    top = git.toplevel(repo)
+    if top is not None:
+        if git.run(["status", "--porcelain", "--untracked-files=no"], top).strip():
+            return "it has uncommitted changes"
+        if git.run(["ls-files", "-o"], top).strip():  # as git-filter-repo: ignored ones too
+            return "it has untracked files"
     return None
 
 
