@@ -10,6 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from conftest import SECRETSOPS, assert_absent, assert_clean_error, base_env, git
 from purge_repos import all_object_bytes, build, long_history, refs
 
@@ -89,9 +90,13 @@ def test_cleanup_stops_when_the_audit_is_left_unfinished(tmp_path: Path) -> None
         assert value.encode() not in all_object_bytes(tmp_path / "repo-purged.git")
 
 
-def test_cleanup_interrupted_in_the_purge_lets_it_clean_up_then_resumes(tmp_path: Path) -> None:
-    """SIGINT to cleanup alone (``kill -INT``): the purge it runs must not be killed outright
-    (that left its half-written mirror, values and all, next to the repository)."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_cleanup_interrupted_in_the_purge_lets_it_clean_up_then_resumes(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    """A signal to cleanup alone (``kill -INT``, ``kill``): the purge it runs must not be
+    killed outright nor left running (a killed one left its half-written mirror, values and
+    all, next to the repository)."""
     repo = long_history(tmp_path / "repo")
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
@@ -109,7 +114,7 @@ def test_cleanup_interrupted_in_the_purge_lets_it_clean_up_then_resumes(tmp_path
     while proc.poll() is None and not list(tmp_path.glob(".repo-purged.git.partial-*/*")):
         time.sleep(0.005)
     assert proc.poll() is None, "cleanup ended before it could be interrupted"
-    os.kill(proc.pid, signal.SIGINT)
+    os.kill(proc.pid, sig)
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 130, stdout + stderr
     assert "Traceback" not in stderr

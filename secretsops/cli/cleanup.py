@@ -158,8 +158,8 @@ class _Flow:
         previous = signal.signal(signal.SIGTERM, _terminated(proc))
         try:
             stdout, stderr = proc.communicate()
-        except KeyboardInterrupt:
-            _let_end(proc)
+        except KeyboardInterrupt as stop:
+            _let_end(proc, told=isinstance(stop, _Terminated))
             if proc.returncode != 0:
                 raise
             # It had finished its work: the stage is recorded, then the run stops.
@@ -343,6 +343,10 @@ class _Flow:
 GRACE = 3.0  # seconds an interrupted child has to end by itself before it is asked to
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, already passed on to the child."""
+
+
 def _terminated(proc: subprocess.Popen[str]) -> Callable[[int, object], None]:
     """A SIGTERM handler: the child is told too, then this process stops as on Ctrl-C."""
     import signal
@@ -350,20 +354,20 @@ def _terminated(proc: subprocess.Popen[str]) -> Callable[[int, object], None]:
     def handler(signum: int, frame: object) -> None:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-        raise KeyboardInterrupt
+        raise _Terminated
 
     return handler
 
 
-def _let_end(proc: subprocess.Popen[str]) -> None:
-    """Wait for an interrupted child to end, after sending it SIGINT, unless a Ctrl-C at the
-    terminal reached it as well (a second one would cut its cleanup short): then only if it
-    is still running after a moment."""
+def _let_end(proc: subprocess.Popen[str], *, told: bool) -> None:
+    """Wait for an interrupted child to end, after sending it SIGINT, unless it was ``told``
+    already or a Ctrl-C at the terminal reached it as well (a second signal would cut its
+    cleanup short): then only if it is still running after a moment."""
     import signal
 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        if not _terminal_interrupts_us():
+        if not told and not _terminal_interrupts_us():
             proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=GRACE)
