@@ -90,6 +90,10 @@ def test_cleanup_stops_when_the_audit_is_left_unfinished(tmp_path: Path) -> None
         assert value.encode() not in all_object_bytes(tmp_path / "repo-purged.git")
 
 
+def _sigint_default() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_cleanup_interrupted_in_the_purge_lets_it_clean_up_then_resumes(
     tmp_path: Path, sig: signal.Signals
@@ -109,6 +113,9 @@ def test_cleanup_interrupted_in_the_purge_lets_it_clean_up_then_resumes(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: SIGINT at its default even when this test runs with it ignored
+        # (a background job of a script), where Python would leave it ignored.
+        preexec_fn=_sigint_default,
     )
     # Wait until the purge stage is rewriting: its hidden copy exists only meanwhile.
     while proc.poll() is None and not list(tmp_path.glob(".repo-purged.git.partial-*/*")):
