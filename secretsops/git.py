@@ -327,7 +327,12 @@ def repository_root(path: Path) -> Path:
         bare = run(["rev-parse", "--is-bare-repository"], start).decode().strip() == "true"
         git_dir = run(["rev-parse", "--absolute-git-dir"], start)
     except GitError:
-        bare = False
-    if not bare:
-        raise NotARepositoryError(f"{path} is not inside a git repository")
-    return Path(git_dir.decode("utf-8", "surrogateescape").strip())
+        bare, git_dir = False, b""
+    folder = Path(git_dir.decode("utf-8", "surrogateescape").strip()) if git_dir else None
+    if bare and folder is not None:
+        return folder
+    if folder is not None and folder.name == ".git":  # given the .git folder of a work tree
+        work = toplevel(folder.parent)
+        if work is not None:
+            return work
+    raise NotARepositoryError(f"{path} is not inside a git repository")

@@ -127,3 +127,35 @@ def test_a_bare_mirror_is_recorded_and_audited_from_inside(tmp_path: Path) -> No
     listed = call_secretsops("audit", baseline, "--list", cwd=mirror)
     assert listed.returncode == 0, listed.stderr
     assert fingerprint(value) in listed.stdout
+
+
+def test_a_shallow_clone_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    for i in range(2):
+        repo.write("a.py", fakes.aws_line())
+        repo.add()
+        repo.commit(f"c{i}")
+    shallow = tmp_path / "shallow"
+    repo.git("clone", "-q", "--depth", "1", repo.path.as_uri(), str(shallow))
+    proc = call_secretsops("baseline", "create", "--history", cwd=shallow)
+    assert_clean_error(proc)
+    assert "shallow clone" in proc.stderr and "git fetch --unshallow" in proc.stderr
+    assert "--allow-shallow" not in proc.stderr  # an option baseline does not have
+    assert not (shallow / ".secrets.baseline").exists()
+
+
+def test_the_git_folder_stands_for_its_repository(tmp_path: Path) -> None:
+    repo = Repo(tmp_path / "repo")
+    value = fakes.aws_access_key_id()
+    repo.write("a.py", fakes.aws_line(value))
+    repo.add()
+    repo.commit("one")
+    out = tmp_path / "b.json"
+    proc = call_secretsops(
+        "baseline", "create", "--history", repo.path / ".git", "-b", out, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [e["filename"] for e in _entries(out)] == ["a.py"]
+    scan = call_secretsops("scan", "--history", repo.path / ".git", "-f", "json", cwd=tmp_path)
+    assert scan.returncode == 1, scan.stderr
+    assert [f["path"] for f in json.loads(scan.stdout)["findings"]] == ["a.py"]

@@ -155,6 +155,7 @@ def _history_findings(
     """Every finding of the history of the repository holding PATH (one path at most)."""
     import os
 
+    from secretsops import git
     from secretsops.errors import UsageError
     from secretsops.history_scan import HistoryOptions, scan_history
     from secretsops.progress import Progress
@@ -164,6 +165,13 @@ def _history_findings(
     if jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
     root = _history_root(paths[0] if paths else Path("."))
+    shallow = git.shallow_commits(root)
+    if shallow:
+        raise UsageError(
+            f"{root} is a shallow clone: the parents of {len(shallow)} commit(s) are missing, "
+            "so a baseline of its history would miss what came before them. Run "
+            "`git fetch --unshallow` (or clone without --depth) and try again"
+        )
     opts = HistoryOptions(
         root=root,
         max_size=max_size,
