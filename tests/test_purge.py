@@ -416,6 +416,7 @@ def test_a_killed_run_leaves_the_original_untouched(tmp_path: Path, sig: signal.
     if sig == signal.SIGTERM:
         assert proc.returncode == 130, stderr
         assert b"Traceback" not in stderr
+        assert stderr.endswith(b"secretsops: interrupted\n"), stderr[-200:]
         assert list(tmpdir.iterdir()) == []
         assert not [p for p in tmp_path.iterdir() if ".partial" in p.name]
 

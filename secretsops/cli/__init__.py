@@ -82,6 +82,10 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("secretsops: interrupted", err=True)
         sys.exit(130)
+    except SystemExit as exc:
+        if exc.code == 130:  # Typer turns Ctrl-C inside a command into a silent exit 130
+            typer.echo("secretsops: interrupted", err=True)
+        raise
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`); nothing left to say.
         devnull = os.open(os.devnull, os.O_WRONLY)
