@@ -288,6 +288,25 @@ def test_a_value_in_a_file_name_is_reported_as_a_name(tmp_path: Path) -> None:
     assert_absent(value, proc.stdout, proc.stderr)
 
 
+def test_a_value_inside_its_own_marker_name_does_not_fail_verification(tmp_path: Path) -> None:
+    # A short value can occur in a marker name (a value "app" in a name derived from app.py);
+    # the markers are purge's own text, not what was left behind. Here the name holds the
+    # value outright.
+    repo = Repo(tmp_path / "repo")
+    value = fakes.password()
+    repo.write("app.py", fakes.password_line(value))
+    repo.add()
+    repo.commit("app")
+    baseline = _confirm_all(repo, tmp_path)
+    out = tmp_path / "out.git"
+    name = f"db-{value}"
+    proc = repo.run("purge", "-b", baseline, "-o", out, "--name", f"{_fp(value)}={name}", "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Verification: **PASSED**" in proc.stdout
+    blob = git(out, "show", "HEAD:app.py")
+    assert blob.strip() == f'password = "***REMOVED:{name}***"'
+
+
 def _confirm_all(repo: Repo, tmp_path: Path) -> Path:
     baseline = tmp_path / "b.json"
     proc = repo.run("baseline", "create", "--history", "--baseline", baseline)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 MAX_NAME = 127
 PRIVATE_KEY_TYPE = "Private Key"
+MARKER_PREFIX = "***REMOVED:"
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Target:
 
     @property
     def marker(self) -> str:
-        return f"***REMOVED:{self.name}***"
+        return f"{MARKER_PREFIX}{self.name}***"
 
     @property
     def is_private_key(self) -> bool:

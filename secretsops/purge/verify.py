@@ -13,6 +13,7 @@ Two independent checks, both over the rewritten repository:
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
@@ -23,7 +24,7 @@ from typing import IO, TYPE_CHECKING
 from secretsops import git
 from secretsops.errors import GitError
 from secretsops.purge.rewrite import encodings
-from secretsops.purge.targets import Target
+from secretsops.purge.targets import MARKER_PREFIX, Target
 
 if TYPE_CHECKING:
     from secretsops.detect import EngineConfig
@@ -212,12 +213,18 @@ def objects_holding(root: Path, targets: Sequence[Target]) -> tuple[int, list[Re
             if key not in automaton:
                 automaton.add_word(key, index)
     automaton.make_automaton()
+    # A value short enough to occur inside a marker (a value "app", a marker
+    # ``***REMOVED:secret-keyword-app***``) is not left behind: markers are not searched.
+    markers = re.compile("|".join(re.escape(m) for m in sorted({t.marker for t in targets})))
     count = 0
     hits: list[tuple[str, str, Target]] = []
     for oid, kind, data in _objects(root):
         count += 1
         seen: set[int] = set()
-        for _, index in automaton.iter(data.decode("latin-1")):
+        text = data.decode("latin-1")
+        if MARKER_PREFIX in text:
+            text = markers.sub("\0", text)
+        for _, index in automaton.iter(text):
             if index not in seen:
                 seen.add(index)
                 hits.append((oid, kind, targets[index]))
