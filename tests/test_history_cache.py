@@ -68,6 +68,36 @@ def test_second_scan_reads_no_blob_and_new_commits_only_their_blobs(
     assert fingerprint(new) in by_fingerprint(third)
 
 
+def test_a_moved_branch_is_incremental_a_deleted_or_rewritten_one_is_not(repo: Repo) -> None:
+    kept, side, amended = (fakes.aws_access_key_id() for _ in range(3))
+    repo.write("a.py", fakes.aws_line(kept))
+    _commit(repo, "one")
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("side.py", fakes.aws_line(side))
+    _commit(repo, "side")
+    repo.git("checkout", "-q", "-")
+    repo.write("b.py", fakes.aws_line(amended))
+    _commit(repo, "two")
+    assert set(by_fingerprint(history(repo))) == {fingerprint(v) for v in (kept, side, amended)}
+
+    repo.write("c.py", "clean = 1\n")
+    _commit(repo, "three")  # main moved on: its old tip is an ancestor of the new one
+    moved = history(repo)
+    assert moved["summary"]["incremental"] is True and moved["summary"]["commits"] == 1
+
+    repo.git("branch", "-q", "-D", "side")
+    deleted = history(repo)
+    assert deleted["summary"]["incremental"] is False
+    assert set(by_fingerprint(deleted)) == {fingerprint(kept), fingerprint(amended)}
+
+    repo.git("reset", "-q", "--hard", "HEAD~2")  # main rewritten: "two" and "three" are gone
+    repo.write("d.py", "clean = 2\n")
+    _commit(repo, "four")
+    rewritten = history(repo)
+    assert rewritten["summary"]["incremental"] is False
+    assert set(by_fingerprint(rewritten)) == {fingerprint(kept)}
+
+
 def test_blob_cache_serves_a_range_scan(small: tuple[Repo, dict[str, str]]) -> None:
     repo, _ = small
     history(repo)
