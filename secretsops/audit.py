@@ -29,6 +29,7 @@ class Recovered:
     line_text: str | None = field(default=None, repr=False)
     line_number: int | None = None
     secret: str | None = field(default=None, repr=False)
+    text: str | None = field(default=None, repr=False)  # the file's text the value is in
 
     @property
     def redacted_line(self) -> str | None:
@@ -128,6 +129,7 @@ def _recovered(
                     line_text=found.line_text,
                     line_number=found.line,
                     secret=found.secret,
+                    text=text,
                 )
             )
     return out

@@ -251,6 +251,57 @@ def test_a_private_key_block_is_removed_whole(tmp_path: Path) -> None:
     assert b"***REMOVED:private-key-deploy***" in everything
 
 
+def test_only_the_confirmed_private_key_is_purged_in_every_copy(tmp_path: Path) -> None:
+    # detect-secrets reports a key by its armour line, the same for every key of a kind. The
+    # confirmed key goes (also a copy with CRLF line endings); a key of the same kind labelled
+    # false positive stays, and the commit that added only it keeps its tree.
+    repo = Repo(tmp_path / "repo")
+    real, fixture = fakes.private_key_pem(), fakes.private_key_pem()
+    repo.write("tests/fixture.pem", fixture)
+    repo.add()
+    repo.commit("c1 test fixture")
+    repo.write("keys/deploy.pem", real)
+    (repo.path / "keys" / "copy.pem").write_bytes(real.replace("\n", "\r\n").encode())
+    repo.add()
+    repo.commit("c2 deploy key")
+    before = commit_trees(repo.path)
+    baseline = tmp_path / "b.json"
+    assert repo.run("baseline", "create", "--history", "--baseline", baseline).returncode == 0
+    data = json.loads(baseline.read_text())
+    labels = {"keys/deploy.pem": True, "tests/fixture.pem": False}
+    for filename, entries in data["results"].items():
+        for entry in entries:
+            if filename in labels:
+                entry["is_secret"] = labels[filename]
+    baseline.write_text(json.dumps(data))
+    out = tmp_path / "out.git"
+    proc = repo.run("purge", "-b", baseline, "-o", out, "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    everything = all_object_bytes(out)
+    for body_line in real.splitlines()[1:-1]:
+        assert body_line.encode() not in everything
+    assert fixture.encode() in everything
+    assert git(out, "show", "HEAD:keys/deploy.pem").strip() == "***REMOVED:private-key-deploy***"
+    assert git(out, "show", "HEAD:tests/fixture.pem").strip() == fixture
+    after = commit_trees(out)
+    assert after["c1"] == before["c1"] and after["c2"] != before["c2"]
+
+
+def test_key_blocks_finds_each_whole_key_as_written() -> None:
+    from secretsops.purge.targets import key_blocks
+
+    one, two = fakes.private_key_pem(), fakes.private_key_pem()
+    armour = one.splitlines()[0].strip("-")  # what detect-secrets reports: BEGIN ... KEY
+    text = f"first:\n{one}\nsecond:\n{two}\n"
+    assert key_blocks(text, armour) == [one, two]
+    escaped = json.dumps({"private_key": one + "\n"})  # a service account file: one line
+    (block,) = key_blocks(escaped, armour)
+    assert json.loads(f'"{block}"') == one
+    assert key_blocks(one.rsplit("\n", 1)[0], armour) == []  # no end line: not a whole key
+    putty = "PuTTY-User-Key-File-2: ssh-rsa\nPrivate-Lines: 1\nAAAA\nPrivate-MAC: 0a1b\nrest\n"
+    assert key_blocks(putty, "PuTTY-User-Key-File-2") == [putty[: putty.index("\nrest")]]
+
+
 # Verification that fails.
 
 
@@ -551,11 +602,13 @@ def test_replacement_lines_longest_first_and_multiline_as_regex() -> None:
         ]
     )
     assert lines[0] == f"literal:{long_}==>***REMOVED:b***".encode()
-    assert lines[2] == f"literal:{short}==>***REMOVED:a***".encode()
-    assert lines[1].startswith(b"regex:") and b"\n" not in lines[1]
-    pattern, _, marker = lines[1][6:].rpartition(b"==>")
-    assert marker == b"***REMOVED:c***"
-    assert re.fullmatch(pattern, odd.encode())
+    assert lines[3] == f"literal:{short}==>***REMOVED:a***".encode()
+    # A value of several lines: as written, and with CRLF line endings.
+    for line, form in zip(lines[1:3], (odd, odd.replace("\n", "\r\n")), strict=True):
+        assert line.startswith(b"regex:") and b"\n" not in line
+        pattern, _, marker = line[6:].rpartition(b"==>")
+        assert marker == b"***REMOVED:c***"
+        assert re.fullmatch(pattern, form.encode())
 
 
 # Bad input: one line, exit 2, nothing written.

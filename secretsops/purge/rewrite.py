@@ -40,23 +40,31 @@ def _escaped(value: bytes) -> bytes:
 
 
 def encodings(value: str) -> list[bytes]:
-    """The byte forms a value takes in blobs: UTF-8, and Latin-1 where that differs."""
-    forms = [value.encode("utf-8")]
-    with contextlib.suppress(UnicodeEncodeError):
-        latin = value.encode("latin-1")
-        if latin not in forms:
-            forms.append(latin)
+    """The byte forms a value takes in blobs: UTF-8, and Latin-1 where that differs; a value
+    of several lines (a private key) also with the other line ending (LF, CRLF)."""
+    texts = [value]
+    if "\n" in value:
+        lf = value.replace("\r\n", "\n")
+        texts += [t for t in (lf, lf.replace("\n", "\r\n")) if t not in texts]
+    forms: list[bytes] = []
+    for text in texts:
+        for codec in ("utf-8", "latin-1"):
+            with contextlib.suppress(UnicodeEncodeError):
+                form = text.encode(codec)
+                if form not in forms:
+                    forms.append(form)
     return forms
 
 
 def replacement_lines(targets: Sequence[Target]) -> list[bytes]:
     """git-filter-repo ``--replace-text`` lines: longest values first, so a value that holds a
-    shorter one is replaced whole; for a private key its whole armoured block, not only the
-    armour line detect-secrets reports as the value (every key of that kind: they share it)."""
+    shorter one is replaced whole. A private key recovered whole is replaced as it was written;
+    one known only by the armour line detect-secrets reports (its file could not be read) by
+    every armoured block of that kind."""
     lines: list[bytes] = []
     for target in sorted(targets, key=lambda t: (-len(t.secret), t.fingerprint)):
         marker = target.marker.encode("ascii")
-        if target.is_private_key:
+        if target.is_private_key and not target.is_whole_key:
             block = _private_key_lines(target.secret, marker)
             if block:
                 # Not the armour line alone: git-filter-repo applies literals before regular

@@ -47,6 +47,11 @@ class Target:
     def is_private_key(self) -> bool:
         return PRIVATE_KEY_TYPE in self.types
 
+    @property
+    def is_whole_key(self) -> bool:
+        """A private key recovered whole (``key_blocks``), not only its armour line."""
+        return self.is_private_key and ("-----END " in self.secret or "Private-MAC:" in self.secret)
+
 
 def plain_name(text: str) -> str:
     """``Secret Keyword`` -> ``secret-keyword``; ``app.settings`` -> ``app-settings``."""
@@ -68,6 +73,45 @@ class _Found:
     entry: Entry
     secret: str = field(repr=False)
     commit: str | None
+    text: str | None = field(default=None, repr=False)  # the file's text, for private keys
+
+
+def key_blocks(text: str, armour: str) -> list[str]:
+    """Every whole private key in ``text`` whose armour detect-secrets reports as ``armour``
+    (``BEGIN RSA PRIVATE KEY``, ``PuTTY-User-Key-File-2``), as written: from its first line
+    to its ``-----END ...-----`` (PuTTY: its ``Private-MAC:`` line), line breaks included,
+    also inside a string on one line (``\\n`` escapes in JSON)."""
+    if armour.startswith("BEGIN "):
+        begin = f"-----{armour}-----"
+        end = f"-----END {armour.removeprefix('BEGIN ')}-----"
+        blocks: list[str] = []
+        start = text.find(begin)
+        while start >= 0:
+            stop = text.find(end, start + len(begin))
+            if stop < 0:
+                break
+            blocks.append(text[start : stop + len(end)])
+            start = text.find(begin, stop + len(end))
+        return blocks
+    if armour.startswith("PuTTY-User-Key-File-"):
+        block = re.compile(re.escape(armour) + r":.*?Private-MAC: *[0-9A-Fa-f]+", re.DOTALL)
+        return [m.group(0) for m in block.finditer(text)]
+    return []
+
+
+def _whole_keys(found: list[_Found]) -> list[_Found]:
+    """Private keys as their whole blocks. detect-secrets' value for a key is its armour line,
+    the same for every key of a kind: purging it would purge every key of that kind, those
+    labelled false positives too. A confirmed entry stands for the keys of its kind in its
+    file as the entry's commit (or the disk) has it; without their text, the armour stays."""
+    out: list[_Found] = []
+    for item in found:
+        blocks = key_blocks(item.text, item.secret) if item.text is not None else []
+        if item.entry.type != PRIVATE_KEY_TYPE or not blocks:
+            out.append(item)
+            continue
+        out.extend(_Found(item.entry, block, item.commit) for block in blocks)
+    return out
 
 
 def confirmed(baseline: Baseline) -> list[Entry]:
@@ -105,10 +149,10 @@ def from_baseline(
             if r.secret is None:
                 missing.append(r.entry)
             else:
-                found.append(_Found(r.entry, r.secret, audit.commit_of(r.entry)))
+                found.append(_Found(r.entry, r.secret, audit.commit_of(r.entry), r.text))
     if missing:
         found.extend(_from_history(missing, root, config, jobs))
-    return _grouped(found, names or {})
+    return _grouped(_whole_keys(found), names or {})
 
 
 def _from_history(
@@ -137,7 +181,9 @@ def _from_history(
         if hit is None:
             lost.append(entry)
         else:
-            out.append(_Found(entry, hit[0], hit[1]))
+            key = entry.type == PRIVATE_KEY_TYPE
+            text = _blob_text(root, hit[1], entry.filename) if key else None
+            out.append(_Found(entry, hit[0], hit[1], text))
     if lost:
         shown = ", ".join(f"{e.filename} ({e.type}, sha1 {e.hashed_secret[:12]})" for e in lost[:3])
         more = f" and {len(lost) - 3} more" if len(lost) > 3 else ""
@@ -146,6 +192,20 @@ def _from_history(
             f"{'y' if len(lost) == 1 else 'ies'} from the history of {root}: {shown}{more}"
         )
     return out
+
+
+def _blob_text(root: Path, commit: str | None, filename: str) -> str | None:
+    """The file as ``commit`` wrote it (else as on disk), or None."""
+    from secretsops import git
+    from secretsops.errors import GitError
+    from secretsops.sources import decode
+
+    try:
+        if commit is not None:
+            return decode(git.run(["cat-file", "blob", f"{commit}:{filename}"], root))
+        return decode((root / filename).read_bytes())
+    except (GitError, OSError):
+        return None
 
 
 def _grouped(found: list[_Found], names: Mapping[str, str]) -> list[Target]:
