@@ -134,6 +134,16 @@ class Repo:
         return run_secretsops(*args, cwd=self.path, env=env, input=input)
 
 
+def committed(path: Path, files: dict[str, str], message: str = "one") -> Repo:
+    """A repository at ``path`` whose one commit holds ``files`` (name -> text)."""
+    repo = Repo(path)
+    for name, text in files.items():
+        repo.write(name, text)
+    repo.add()
+    repo.commit(message)
+    return repo
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Repo:
     """An empty git repository."""

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import fakes
-from conftest import Repo, assert_absent, assert_clean_error, call_secretsops
+from conftest import Repo, assert_absent, assert_clean_error, call_secretsops, committed
 from purge_repos import History, build
 
 from secretsops.fingerprint import baseline_hash, fingerprint
@@ -145,11 +145,7 @@ def test_a_shallow_clone_is_refused_with_what_to_do(tmp_path: Path) -> None:
 
 
 def test_the_git_folder_stands_for_its_repository(tmp_path: Path) -> None:
-    repo = Repo(tmp_path / "repo")
-    value = fakes.aws_access_key_id()
-    repo.write("a.py", fakes.aws_line(value))
-    repo.add()
-    repo.commit("one")
+    repo = committed(tmp_path / "repo", {"a.py": fakes.aws_line()})
     out = tmp_path / "b.json"
     proc = call_secretsops(
         "baseline", "create", "--history", repo.path / ".git", "-b", out, cwd=tmp_path

@@ -14,7 +14,16 @@ from pathlib import Path
 
 import fakes
 import pytest
-from conftest import SECRETSOPS, Repo, assert_absent, assert_clean_error, base_env, git
+from conftest import (
+    SECRETSOPS,
+    Repo,
+    assert_absent,
+    assert_clean_error,
+    base_env,
+    committed,
+    git,
+    run_secretsops,
+)
 from purge_repos import (
     History,
     all_object_bytes,
@@ -43,15 +52,7 @@ class Purged:
 def _purge_process(h: History, *args: str | Path, tmpdir: Path) -> subprocess.CompletedProcess[str]:
     env = base_env()
     env["TMPDIR"] = str(tmpdir)
-    return subprocess.run(
-        [str(SECRETSOPS), "purge", *(str(a) for a in args)],
-        cwd=h.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_secretsops("purge", *args, cwd=h.path, env=env, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -343,11 +344,8 @@ def test_a_value_inside_its_own_marker_name_does_not_fail_verification(tmp_path:
     # A short value can occur in a marker name (a value "app" in a name derived from app.py);
     # the markers are purge's own text, not what was left behind. Here the name holds the
     # value outright.
-    repo = Repo(tmp_path / "repo")
     value = fakes.password()
-    repo.write("app.py", fakes.password_line(value))
-    repo.add()
-    repo.commit("app")
+    repo = committed(tmp_path / "repo", {"app.py": fakes.password_line(value)})
     baseline = _confirm_all(repo, tmp_path)
     out = tmp_path / "out.git"
     name = f"db-{value}"
@@ -438,7 +436,9 @@ def test_in_place_refuses_a_fresh_clone_with_local_changes_before_the_backup(
         git(tmp_path, "clone", "-q", "--no-local", str(origin.path), str(clone))
         (clone / change).write_text("local work\n")
         bundle = tmp_path / f"{clone.name}.bundle"
-        proc = run_in(clone, "purge", "--in-place", "-b", baseline, "--yes", "--bundle", bundle)
+        proc = run_secretsops(
+            "purge", "--in-place", "-b", baseline, "--yes", "--bundle", bundle, cwd=clone
+        )
         assert_clean_error(proc)
         assert reason in proc.stderr and "fresh clone" in proc.stderr
         assert not bundle.exists()
@@ -686,23 +686,11 @@ def test_a_shallow_clone_is_refused_with_what_to_do(tmp_path: Path) -> None:
     shallow = tmp_path / "shallow"
     git(tmp_path, "clone", "-q", "--depth", "1", repo.path.as_uri(), str(shallow))
     for extra in ([], ["--in-place"]):
-        proc = run_in(shallow, "purge", "-b", confirmed, "--yes", *extra)
+        proc = run_secretsops("purge", "-b", confirmed, "--yes", *extra, cwd=shallow)
         assert_clean_error(proc)
         assert "shallow clone" in proc.stderr and "git fetch --unshallow" in proc.stderr
         assert "--allow-shallow" not in proc.stderr  # purge has no such option
     assert not list(tmp_path.glob("*.bundle")) and not (tmp_path / "shallow-purged.git").exists()
-
-
-def run_in(folder: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(SECRETSOPS), *(str(a) for a in args)],
-        cwd=folder,
-        env=base_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def test_answering_no_changes_nothing(tmp_path: Path) -> None:
