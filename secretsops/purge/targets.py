@@ -78,9 +78,9 @@ class _Found:
 
 def key_blocks(text: str, armour: str) -> list[str]:
     """Every whole private key in ``text`` whose armour detect-secrets reports as ``armour``
-    (``BEGIN RSA PRIVATE KEY``, ``PuTTY-User-Key-File-2``), as written: from its first line
-    to its ``-----END ...-----`` (PuTTY: its ``Private-MAC:`` line), line breaks included,
-    also inside a string on one line (``\\n`` escapes in JSON)."""
+    (``BEGIN`` and the kind of key, or PuTTY's ``User-Key-File`` header), as written: from its
+    first line to its ``-----END ...-----`` (PuTTY: its ``Private-MAC:`` line), line breaks
+    included, also inside a string on one line (``\\n`` escapes in JSON)."""
     if armour.startswith("BEGIN "):
         begin = f"-----{armour}-----"
         end = f"-----END {armour.removeprefix('BEGIN ')}-----"
