@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import fakes
-from conftest import Repo, base_env, call_secretsops
+from conftest import Repo, base_env, call_secretsops, git
 
 
 @dataclass
@@ -174,14 +174,7 @@ def all_object_bytes(path: Path) -> bytes:
 
 def reachable_blobs(path: Path) -> dict[str, bytes]:
     """oid -> content of every blob reachable from any ref."""
-    listing = subprocess.run(
-        ["git", "rev-list", "--all", "--objects"],
-        cwd=path,
-        env=base_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    listing = git(path, "rev-list", "--all", "--objects")
     oids = [line.split(" ", 1)[0] for line in listing.splitlines()]
     checked = subprocess.run(
         ["git", "cat-file", "--batch-check=%(objectname) %(objecttype)"],
@@ -203,14 +196,7 @@ def reachable_blobs(path: Path) -> dict[str, bytes]:
 
 def commit_trees(path: Path) -> dict[str, str]:
     """First word of the subject (``c01``...) -> tree id, for every commit of every ref."""
-    out = subprocess.run(
-        ["git", "log", "--all", "--format=%T %s"],
-        cwd=path,
-        env=base_env(),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = git(path, "log", "--all", "--format=%T %s")
     trees: dict[str, str] = {}
     for line in out.splitlines():
         tree, _, subject = line.partition(" ")
