@@ -307,6 +307,16 @@ def resolve(root: Path, rev: str) -> str | None:
     return out.decode().strip() or None
 
 
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    """``git merge-base --is-ancestor``: one cheap walk, without reading every ref. False also
+    when either commit, or the history between them, is not in the repository."""
+    try:
+        run(["merge-base", "--is-ancestor", older, newer], root)
+    except GitError:  # exit code 1: not an ancestor
+        return False
+    return True
+
+
 def existing_objects(root: Path, oids: Iterable[str]) -> list[str]:
     """Those of ``oids`` the object store still holds (one ``cat-file --batch-check``)."""
     wanted = list(oids)

@@ -19,7 +19,7 @@ from typing import Any
 from secretsops import git
 from secretsops.cache import Cache
 from secretsops.detect import Engine, EngineConfig
-from secretsops.errors import GitError, UsageError
+from secretsops.errors import UsageError
 from secretsops.finding import Confidence, Finding, ScanStats
 from secretsops.history_worker import (
     BINARY,
@@ -471,20 +471,11 @@ def _covered(root: Path, old: list[str], tips: list[str]) -> bool:
     gone = sorted(set(old) - set(tips))  # a tip that is still a tip is covered
     fresh = sorted(set(tips) - set(old))
     if len(gone) * len(fresh) <= 16:  # a branch moved on: its old tip is an ancestor of a new
-        gone = [g for g in gone if not any(_is_ancestor(root, g, f) for f in fresh)]
+        gone = [g for g in gone if not any(git.is_ancestor(root, g, f) for f in fresh)]
     if not gone:
         return True
     out = git.run(["rev-list", "--count", *gone, "--not", *tips, "--"], root)
     return out.strip() == b"0"
-
-
-def _is_ancestor(root: Path, older: str, newer: str) -> bool:
-    """``git merge-base --is-ancestor``: one cheap walk, without reading every ref."""
-    try:
-        git.run(["merge-base", "--is-ancestor", older, newer], root)
-    except GitError:
-        return False
-    return True
 
 
 def scan_history(

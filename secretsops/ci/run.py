@@ -11,7 +11,7 @@ from pathlib import Path
 from secretsops import git
 from secretsops.ci.gate import GateResult
 from secretsops.ci.platform import AZURE, GITHUB, LOCAL, PRE_COMMIT, Scope, scope_from_env
-from secretsops.ci.shallow import DEEPEN_STEPS, commit_parents, ensure_range, fetch_origin
+from secretsops.ci.shallow import commit_parents, ensure_range, fetch_origin, recent_depth
 from secretsops.detect import EngineConfig
 from secretsops.errors import GitError, UsageError
 from secretsops.finding import Finding
@@ -42,7 +42,7 @@ class CiPlan:
         kept = []
         for f in findings:
             if f.commit is not None and f.commit not in theirs:
-                theirs[f.commit] = _is_ancestor(self.root, f.commit, self.mainline)
+                theirs[f.commit] = git.is_ancestor(self.root, f.commit, self.mainline)
             if f.commit is None or not theirs[f.commit]:
                 kept.append(f)
         if len(kept) < len(findings):
@@ -151,14 +151,6 @@ def _edits_baseline(plan: CiPlan) -> bool:
     return False
 
 
-def _is_ancestor(root: Path, commit: str, of: str) -> bool:
-    try:
-        git.run(["merge-base", "--is-ancestor", commit, of], root)
-    except GitError:  # exit code 1: not an ancestor (or not in this shallow clone's history)
-        return False
-    return True
-
-
 def _mainline(root: Path, scope: Scope) -> str | None:
     """The default branch's tip, fetched (its recent history) when missing; None without it."""
     if scope.mainline is None:
@@ -166,7 +158,7 @@ def _mainline(root: Path, scope: Scope) -> str | None:
     name = f"origin/{scope.mainline}"
     if git.resolve(root, name) is None:
         refspec = f"+refs/heads/{scope.mainline}:refs/remotes/{name}"
-        failure = fetch_origin(root, [*_recent(root), "origin", refspec])
+        failure = fetch_origin(root, [*recent_depth(root), "origin", refspec])
         if failure is not None:
             _say(
                 f"secretsops: warning: cannot fetch {scope.mainline} ({failure}): findings "
@@ -182,7 +174,8 @@ def _resolved(root: Path, scope: Scope) -> tuple[Scope, str | None]:
         scope.base is not None
         and scope.fallback is not None
         and git.resolve(root, scope.base) is None
-        and fetch_origin(root, [*_recent(root), "origin", scope.fetch or scope.base]) is not None
+        and fetch_origin(root, [*recent_depth(root), "origin", scope.fetch or scope.base])
+        is not None
     ):
         _say(
             f"secretsops: warning: {scope.base[:12]} is gone from origin (a force push?): "
@@ -196,12 +189,6 @@ def _resolved(root: Path, scope: Scope) -> tuple[Scope, str | None]:
     if since == head:
         _say(f"secretsops: warning: HEAD is the base {since[:12]}: the change adds nothing here")
     return scope, since
-
-
-def _recent(root: Path) -> list[str]:
-    """``--depth`` for a fetch into a shallow clone: without one, git brings the commit's
-    whole history (all of it, for a push's ``before``, whose parents the clone lacks)."""
-    return [f"--depth={DEEPEN_STEPS[0]}"] if git.shallow_commits(root) else []
 
 
 def _self_accepted(plan: CiPlan, count: int) -> str:

@@ -51,6 +51,12 @@ def fetch_origin(root: Path, args: list[str]) -> str | None:
     return None
 
 
+def recent_depth(root: Path) -> list[str]:
+    """``--depth`` for a fetch into a shallow clone: without one, git brings the commit's
+    whole history (its parents are not in the clone), where the scan needs its last commits."""
+    return [f"--depth={DEEPEN_STEPS[0]}"] if git.shallow_commits(root) else []
+
+
 def commit_parents(root: Path, rev: str) -> list[str]:
     """The parent ids a commit object names (read from the object: a shallow clone's cut
     commits name parents that ``rev^1`` cannot resolve)."""
@@ -131,10 +137,8 @@ def ensure_range(
         say(
             f"secretsops: fetching {fetch} from origin (the base of the change is not in the clone)"
         )
-        # In a shallow clone, a fetch without a depth brings the base's whole history; the
-        # range needs only its recent part, and the deepening below adds more when it must.
-        recent = [f"--depth={DEEPEN_STEPS[0]}"] if git.shallow_commits(root) else []
-        failure = fetch_origin(root, [*recent, "origin", _refspec(fetch)])
+        # The range needs only the base's recent history; the deepening below adds more.
+        failure = fetch_origin(root, [*recent_depth(root), "origin", _refspec(fetch)])
         commit = git.resolve(root, base)
         if commit is None:
             why = f"git fetch failed: {failure}" if failure else "origin does not have it"
