@@ -103,13 +103,18 @@ class _Agg:
     secret: str = field(default="", repr=False)
 
 
-def shallow_error(root: Path, commits: list[str]) -> UsageError:
+SCAN_REMEDY = (
+    "Run `git fetch --unshallow` (or `git fetch --deepen=N`) and scan again, or pass "
+    "--allow-shallow to scan only the commits present"
+)
+
+
+def shallow_error(root: Path, commits: list[str], remedy: str = SCAN_REMEDY) -> UsageError:
+    """The one-line refusal of a shallow clone; ``remedy`` says what the command needs."""
     shown = ", ".join(c[:12] for c in commits[:3]) + (" ..." if len(commits) > 3 else "")
     return UsageError(
         f"{root} is a shallow clone: the parents of {len(commits)} commit(s) ({shown}) are "
-        "missing, so the history before them cannot be scanned. Run `git fetch --unshallow` "
-        "(or `git fetch --deepen=N`) and scan again, or pass --allow-shallow to scan only "
-        "the commits present"
+        f"missing, so the history before them cannot be read. {remedy}"
     )
 
 

@@ -157,7 +157,7 @@ def _history_findings(
 
     from secretsops import git
     from secretsops.errors import UsageError
-    from secretsops.history_scan import HistoryOptions, scan_history
+    from secretsops.history_scan import HistoryOptions, scan_history, shallow_error
     from secretsops.progress import Progress
 
     if len(paths) > 1:
@@ -166,12 +166,9 @@ def _history_findings(
         raise UsageError("--jobs must be 0 (one per core) or more")
     root = _history_root(paths[0] if paths else Path("."))
     shallow = git.shallow_commits(root)
-    if shallow:
-        raise UsageError(
-            f"{root} is a shallow clone: the parents of {len(shallow)} commit(s) are missing, "
-            "so a baseline of its history would miss what came before them. Run "
-            "`git fetch --unshallow` (or clone without --depth) and try again"
-        )
+    if shallow:  # a baseline of part of the history would miss what came before the cut
+        remedy = "Run `git fetch --unshallow` (or clone without --depth) and try again"
+        raise shallow_error(root, shallow, remedy)
     opts = HistoryOptions(
         root=root,
         max_size=max_size,

@@ -387,14 +387,15 @@ def _remove(folder: Path) -> None:
 def refuse_shallow(repo: Path) -> None:
     """UsageError for a shallow clone: the history before its cut can be neither scanned for
     the confirmed values nor rewritten, and a force-push of it would cut the server's."""
+    from secretsops.history_scan import shallow_error
+
     shallow = git.shallow_commits(repo)
     if shallow:
-        shown = ", ".join(c[:12] for c in shallow[:3]) + (" ..." if len(shallow) > 3 else "")
-        raise UsageError(
-            f"{repo} is a shallow clone (the parents of {shown} are missing): purging needs the "
-            "whole history; run `git fetch --unshallow`, or clone it again with "
-            "`git clone --mirror`"
+        remedy = (
+            "Purging needs the whole history: run `git fetch --unshallow`, or clone it again "
+            "with `git clone --mirror`"
         )
+        raise shallow_error(repo, shallow, remedy)
 
 
 def not_fresh(repo: Path) -> str | None:
