@@ -72,6 +72,18 @@ def _order(key: tuple[str, str | None]) -> tuple[str, str]:
     return (key[0], key[1] or "")
 
 
+def file_text(root: Path, filename: str, commit: str | None = None) -> str | None:
+    """The file as ``commit`` wrote it (from git's store), else as on disk; None when it is
+    missing, binary or unreadable."""
+    if commit is None:
+        return _file_text(root, filename)
+    blobs = _Blobs(root)
+    try:
+        return blobs.text(commit, filename)
+    finally:
+        blobs.close()
+
+
 def _file_text(root: Path, filename: str) -> str | None:
     path = root / filename
     try:

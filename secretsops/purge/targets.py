@@ -159,7 +159,7 @@ def _from_history(
     entries: list[Entry], root: Path, config: EngineConfig, jobs: int
 ) -> list[_Found]:
     """Values of entries the quick recovery missed, from a full history scan (no cache)."""
-    from secretsops import git
+    from secretsops import audit, git
     from secretsops.history_scan import HistoryOptions, scan_history
 
     findings: list[Finding] = []
@@ -182,7 +182,7 @@ def _from_history(
             lost.append(entry)
         else:
             key = entry.type == PRIVATE_KEY_TYPE
-            text = _blob_text(root, hit[1], entry.filename) if key else None
+            text = audit.file_text(root, entry.filename, hit[1]) if key else None
             out.append(_Found(entry, hit[0], hit[1], text))
     if lost:
         shown = ", ".join(f"{e.filename} ({e.type}, sha1 {e.hashed_secret[:12]})" for e in lost[:3])
@@ -192,20 +192,6 @@ def _from_history(
             f"{'y' if len(lost) == 1 else 'ies'} from the history of {root}: {shown}{more}"
         )
     return out
-
-
-def _blob_text(root: Path, commit: str | None, filename: str) -> str | None:
-    """The file as ``commit`` wrote it (else as on disk), or None."""
-    from secretsops import git
-    from secretsops.errors import GitError
-    from secretsops.sources import decode
-
-    try:
-        if commit is not None:
-            return decode(git.run(["cat-file", "blob", f"{commit}:{filename}"], root))
-        return decode((root / filename).read_bytes())
-    except (GitError, OSError):
-        return None
 
 
 def _grouped(found: list[_Found], names: Mapping[str, str]) -> list[Target]:
