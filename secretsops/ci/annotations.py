@@ -51,7 +51,7 @@ def github_annotation(f: Finding, level: str, state: str, path: str) -> str:
     if f.column is not None:
         props.append(f"col={f.column}")
     props.append(f"title={github_property('secretsops: ' + f.type)}")
-    return f"::{level} {','.join(props)}::{github_data(message(f, state))}"
+    return _github_command(level, props, message(f, state))
 
 
 def azure_annotation(f: Finding, level: str, state: str, path: str) -> str:
@@ -63,7 +63,17 @@ def azure_annotation(f: Finding, level: str, state: str, path: str) -> str:
     if f.column is not None:
         props.append(f"columnnumber={f.column}")
     props.append(f"code={azure_property(rule_id(f.type))}")
-    return f"##vso[task.logissue {';'.join(props)};]{azure_data(message(f, state))}"
+    return _azure_logissue(props, message(f, state))
+
+
+def _github_command(level: str, props: list[str], text: str) -> str:
+    """``::level props::data``: the workflow command grammar (properties already escaped)."""
+    return f"::{level} {','.join(props)}::{github_data(text)}"
+
+
+def _azure_logissue(props: list[str], text: str) -> str:
+    """``##vso[task.logissue props;]data``: the logging command (properties already escaped)."""
+    return f"##vso[task.logissue {';'.join(props)};]{azure_data(text)}"
 
 
 def annotation_path(platform: str, root: Path, rel: str, env: dict[str, str]) -> str:
@@ -101,10 +111,8 @@ def warning_command(platform: str, root: Path, rel: str, env: dict[str, str], te
     """A warning about a file, as the platform's log command (a plain line elsewhere)."""
     path = annotation_path(platform, root, rel, env)
     if platform == GITHUB:
-        props = f"file={github_property(path)},title={github_property('secretsops')}"
-        return f"::warning {props}::{github_data(text)}"
+        props = [f"file={github_property(path)}", f"title={github_property('secretsops')}"]
+        return _github_command("warning", props, text)
     if platform == AZURE:
-        return f"##vso[task.logissue type=warning;sourcepath={azure_property(path)};]" + (
-            azure_data(text)
-        )
+        return _azure_logissue(["type=warning", f"sourcepath={azure_property(path)}"], text)
     return f"secretsops: warning: {rel}: {text}"
