@@ -143,7 +143,7 @@ def add_commits(mirror: Path, count: int) -> None:
 def compare(ours: Path, theirs: Path) -> tuple[int, int, dict[str, int]]:
     """(our findings, gitleaks findings, gitleaks findings we miss by rule)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from secretsops.fingerprint import fingerprint
+    from secretsops.scan.fingerprint import fingerprint
 
     report = json.loads(ours.read_text())
     found = {(f["path"], f["fingerprint"]) for f in report["findings"]}

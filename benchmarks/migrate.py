@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from secretsops import fingerprint as fp
+from secretsops.scan import fingerprint as fp
 from secretsops.vault.emulator import EmulatorProcess
 
 BIN = Path(sys.executable).parent / "secretsops"

@@ -22,8 +22,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 import pipeline_corpus  # noqa: E402
 from hook_latency import STDLIB_FILES  # noqa: E402  (the same ordinary files)
 
-from secretsops.detect import Engine  # noqa: E402
 from secretsops.pipelines.structure import kind_of  # noqa: E402
+from secretsops.scan.engine import Engine  # noqa: E402
 
 
 def with_and_without(engine: Engine, texts: list[tuple[str, str]]) -> tuple[float, float]:

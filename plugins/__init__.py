@@ -1,7 +1,7 @@
 """secretsops' own detectors, as detect-secrets plugins.
 
 This folder installs as the package ``secretsops_plugins``. Every public module here is loaded
-by ``secretsops.detect``; each concrete ``BasePlugin`` subclass a module defines becomes active
+by ``secretsops.scan.engine``; each concrete ``BasePlugin`` subclass a module defines becomes active
 in every scan. Rules for a plugin module:
 
 - one module per provider family (``azure.py``, ``github.py``...);

@@ -3,7 +3,7 @@
 ``LineDetector`` is for detectors that need more than a regular expression: the file's type,
 the surrounding lines, or a check of the value. It declares ``necessary_patterns``, patterns one
 of which must match a line for the detector to report anything on it, so the engine's prefilter
-skips every other line cheaply (see ``secretsops.detect.Prefilter``).
+skips every other line cheaply (see ``secretsops.scan.engine.Prefilter``).
 """
 
 from __future__ import annotations

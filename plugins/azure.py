@@ -3,7 +3,7 @@
 Microsoft's *identifiable* keys carry a fixed 4-character signature at a fixed offset (for
 example ``+ASt`` for storage account keys, ``AZDO`` for Azure DevOps PATs); those detectors
 match the signature anywhere, with confidence ``high`` on the signature alone (their Marvin32
-checksum is not verified; see ``secretsops.checksums``). Older key formats are random base64
+checksum is not verified; see ``secretsops.scan.checksums``). Older key formats are random base64
 or hex, so they are matched only in context: a connection string, a header, a host name or a
 variable name that says which service the key belongs to.
 """

@@ -6,7 +6,7 @@ import re
 
 from detect_secrets.plugins import github_token
 
-from secretsops.checksums import has_valid_crc32_suffix
+from secretsops.scan.checksums import has_valid_crc32_suffix
 
 
 class GitHubTokenDetector(github_token.GitHubTokenDetector):

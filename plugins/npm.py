@@ -6,7 +6,7 @@ import re
 
 from detect_secrets.plugins import npm
 
-from secretsops.checksums import has_valid_crc32_suffix
+from secretsops.scan.checksums import has_valid_crc32_suffix
 
 
 class NpmDetector(npm.NpmDetector):

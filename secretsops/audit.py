@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secretsops import fingerprint as fp
 from secretsops.baseline import Baseline, Entry
-from secretsops.detect import Engine, RawSecret
 from secretsops.errors import SecretsopsError, UsageError
+from secretsops.scan import fingerprint as fp
+from secretsops.scan.engine import Engine, RawSecret
 from secretsops.sources import decode, is_binary
 
 LABELS = {"real": True, "false-positive": False, "unlabelled": None}

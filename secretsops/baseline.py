@@ -17,11 +17,26 @@ from pathlib import Path
 from typing import Any
 
 from secretsops.errors import BaselineError
-from secretsops.finding import Finding
+from secretsops.scan.findings import Finding
 
 FORMAT_VERSION = "1.5.0"
 
 Identity = tuple[str, str, str]
+
+#: Module paths of our detect-secrets filters before the scanning core became ``secretsops.scan``
+#: (baselines written then name them so); read as the modules that hold them now.
+_MOVED_FILTER_MODULES = {
+    "secretsops.precision.": "secretsops.scan.filters.",
+    "secretsops.allowlist.": "secretsops.scan.filters.",
+}
+
+
+def _current_filter(config: Any) -> Any:
+    path = config.get("path") if isinstance(config, dict) else None
+    for old, new in _MOVED_FILTER_MODULES.items():
+        if isinstance(path, str) and path.startswith(old):
+            return {**config, "path": new + path[len(old) :]}
+    return config
 
 
 @dataclass
@@ -114,7 +129,7 @@ def parse(data: Any) -> Baseline:
     """A Baseline from decoded JSON (any detect-secrets version; old formats are upgraded)."""
     if not isinstance(data, dict) or "results" not in data:
         raise BaselineError("not a detect-secrets baseline (no 'results' object)")
-    from secretsops.detect import upgrade_baseline
+    from secretsops.scan.engine import upgrade_baseline
 
     try:
         data = upgrade_baseline(data)
@@ -137,7 +152,7 @@ def parse(data: Any) -> Baseline:
     return Baseline(
         entries=entries,
         plugins_used=plugins,
-        filters_used=filters,
+        filters_used=[_current_filter(f) for f in filters],
         version=str(data.get("version", FORMAT_VERSION)),
         generated_at=data.get("generated_at"),
         extra={k: v for k, v in data.items() if k not in known},

@@ -18,8 +18,8 @@ def _one_line(text: str | None) -> str:
 
 
 def render() -> str:
-    from secretsops import precision
-    from secretsops.detect import our_plugin_classes
+    from secretsops.scan import filters as precision
+    from secretsops.scan.engine import our_plugin_classes
 
     out = [
         "# Detectors and precision filters",
@@ -39,7 +39,7 @@ def render() -> str:
             f"{getattr(cls, 'validation', 'signature or context only')} "
             f"| {_one_line(inspect.getdoc(cls)).replace('|', '/')} |"
         )
-    out += ["", "## Precision filters (`secretsops.precision`)", ""]
+    out += ["", "## Precision filters (`secretsops.scan.filters`)", ""]
     for name in precision.FILTERS:
         doc = _one_line(inspect.getdoc(getattr(precision, name)))
         out.append(f"- `{name}`: {doc}")

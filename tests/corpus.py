@@ -17,7 +17,7 @@ import string
 import uuid
 from dataclasses import dataclass, field
 
-from secretsops.checksums import with_crc32_suffix
+from secretsops.scan.checksums import with_crc32_suffix
 
 ALNUM = string.ascii_letters + string.digits
 B64 = ALNUM + "+/"

@@ -24,9 +24,9 @@ from typing import Any
 import fakes
 from conftest import Repo
 
-from secretsops import fingerprint as fp
 from secretsops.migrate import atomic
 from secretsops.migrate import plan as plan_mod
+from secretsops.scan import fingerprint as fp
 from secretsops.vault.emulator import RunningEmulator
 from secretsops.vault.emulator.tls import TlsFiles
 

@@ -135,7 +135,7 @@ def audited_baseline(h: History) -> Path:
     baseline = h.path.parent / "hist.baseline"
     listed = run(h, "audit", baseline, "--list")
     assert listed.returncode == 0, listed.stderr
-    from secretsops.fingerprint import fingerprint
+    from secretsops.scan.fingerprint import fingerprint
 
     real = {fingerprint(v) for v in h.purged.values()}
     fake = {fingerprint(v) for v in h.kept.values()}

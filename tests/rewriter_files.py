@@ -23,8 +23,8 @@ from secretsops.migrate.rewriters.base import (
     RewriteResult,
     Site,
 )
-from secretsops.precision import is_placeholder
-from secretsops.scanner import scan_paths
+from secretsops.scan.files import scan_paths
+from secretsops.scan.filters import is_placeholder
 
 VAULT = "kv-app-prod"
 OPTIONS = RewriteOptions(vault_name=VAULT, vault_url=f"https://{VAULT}.vault.azure.net")

@@ -9,7 +9,7 @@ import fakes
 from conftest import Repo, assert_absent, assert_clean_error, call_secretsops, committed
 from purge_repos import History, build
 
-from secretsops.fingerprint import baseline_hash, fingerprint
+from secretsops.scan.fingerprint import baseline_hash, fingerprint
 
 
 def _entries(path: Path) -> list[dict[str, object]]:

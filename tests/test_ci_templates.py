@@ -31,7 +31,7 @@ from test_ci_scan import (
 )
 
 from secretsops.ci.gate import FailOn
-from secretsops.finding import Confidence
+from secretsops.scan.findings import Confidence
 
 CHECK = str(BIN / "check-jsonschema")
 STEP_TEMPLATE = REPO_ROOT / "ci" / "azure-pipelines" / "secretsops-scan.yml"

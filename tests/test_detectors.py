@@ -13,9 +13,9 @@ from typing import Any
 import corpus
 import pytest
 
-from secretsops import precision
-from secretsops.checksums import has_valid_crc32_suffix, with_crc32_suffix
-from secretsops.detect import Engine, our_plugin_classes
+from secretsops.scan import filters as precision
+from secretsops.scan.checksums import has_valid_crc32_suffix, with_crc32_suffix
+from secretsops.scan.engine import Engine, our_plugin_classes
 
 ALNUM = string.ascii_letters + string.digits
 # credential-shaped test values, assembled so this file does not itself look like one

@@ -245,7 +245,7 @@ def test_a_baseline_accepts_devops_findings(devops: tuple[str, Fake], tmp_path: 
     first = _run(tmp_path, "--org", org, "--project", "contoso-app", "-f", "json", pat=fake.pat)
     report = json.loads(first.stdout)
     # A detect-secrets baseline that lists two of the four findings.
-    from secretsops import fingerprint as fp
+    from secretsops.scan import fingerprint as fp
 
     markers = {"1-app-settings": "<SECRET_1>", "3-messaging": "<SECRET_2>"}
     results: dict[str, list[dict[str, Any]]] = {}

@@ -11,7 +11,7 @@ from pathlib import Path
 import fakes
 from conftest import Repo, base_env, git
 
-from secretsops.fingerprint import KEY_ENV
+from secretsops.scan.fingerprint import KEY_ENV
 
 
 def fingerprints(
@@ -36,7 +36,7 @@ def fingerprint_in_a_fresh_process(value: str, env: dict[str, str] | None = None
         [
             sys.executable,
             "-c",
-            "import sys; from secretsops.fingerprint import fingerprint; "
+            "import sys; from secretsops.scan.fingerprint import fingerprint; "
             "print(fingerprint(sys.stdin.read()))",
         ],
         input=value,

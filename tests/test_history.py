@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 from conftest import SARIF_SCHEMA, Repo, base_env, call_secretsops
 
-from secretsops.fingerprint import baseline_hash, fingerprint
+from secretsops.scan.fingerprint import baseline_hash, fingerprint
 
 
 class Planted:

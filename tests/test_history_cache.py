@@ -12,7 +12,7 @@ import pytest
 from conftest import Repo, base_env, call_secretsops
 from test_history import by_fingerprint, history
 
-from secretsops.fingerprint import fingerprint
+from secretsops.scan.fingerprint import fingerprint
 
 
 def _commit(repo: Repo, message: str) -> str:
@@ -163,7 +163,7 @@ def test_settings_change_invalidates_the_cache(
 def test_jobs_2_equals_jobs_1(
     small: tuple[Repo, dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import secretsops.history_scan as hs
+    import secretsops.scan.history as hs
 
     repo, _ = small
     for i in range(12):
@@ -271,7 +271,7 @@ def test_cache_key_is_the_same_after_a_baseline_was_loaded() -> None:
     import importlib
     import sys
 
-    from secretsops.cache import cache_key
+    from secretsops.scan.cache import cache_key
 
     settings = {"plugins_used": [], "filters_used": []}
     sys.modules.pop("detect_secrets.__version__", None)

@@ -19,8 +19,9 @@ from typing import Any
 from conftest import Repo
 from test_prefilter import credential_lines
 
-from secretsops.detect import Engine, Prefilter
-from secretsops.history_worker import BlobScanner, Task
+from secretsops.scan.blobs import BlobScanner, Task
+from secretsops.scan.engine import Engine
+from secretsops.scan.prefilter import Prefilter
 
 ODD = ["ß", "İ", "ﬁ", "ǰ", "Ω", "\u0130", "\ufeff", "\x0c", "\r", "\t", "é", "ŉ"]
 
@@ -144,7 +145,7 @@ def test_remembered_views_equal_fresh_views(tmp_path: Path) -> None:
 
 def test_candidates_of_lines_with_a_small_memo(monkeypatch: Any) -> None:
     """The line memo is cleared when full, also between the lines of one call."""
-    import secretsops.detect as detect
+    import secretsops.scan.engine as detect
 
     monkeypatch.setattr(detect, "_MEMO_LINES", 64)
     rng = random.Random(12)
@@ -170,7 +171,7 @@ def _compare_every_line(view: list[str], old_view: list[str]) -> list[int]:
 def test_compare_looks_up_only_the_changed_middle() -> None:
     """``_compare`` skips the lines both versions start and end with; the lines it returns
     are exactly those whose (previous, line) pair the old view lacks."""
-    from secretsops.history_worker import _common_head, _common_tail, _compare
+    from secretsops.scan.blobs import _common_head, _common_tail, _compare
 
     rng = random.Random(8)
     words = ["a", "b", "c", "", "x = 1", "a"]
@@ -205,7 +206,7 @@ def test_compare_looks_up_only_the_changed_middle() -> None:
 def test_single_character_literals_charge_every_line_holding_them() -> None:
     """``_charge_singles`` marks exactly the lines holding each one-character literal, also
     at a line's first and last character and on empty lines."""
-    from secretsops.detect import _charge_singles, _starts
+    from secretsops.scan.engine import _charge_singles, _starts
 
     rng = random.Random(9)
     singles = [(".", frozenset({1})), (":", frozenset({2, 3})), ("'", frozenset({4}))]

@@ -17,9 +17,9 @@ import fakes
 import pytest
 from conftest import Repo, call_secretsops
 
-from secretsops.detect import Engine
-from secretsops.history_worker import BlobScanner, Hit, Task
-from secretsops.scanner import findings_from_raw
+from secretsops.scan.blobs import BlobScanner, Hit, Task
+from secretsops.scan.engine import Engine
+from secretsops.scan.files import findings_from_raw
 from secretsops.sources import decode
 from secretsops.sources.history import Change, walk
 
@@ -149,7 +149,7 @@ def test_first_view_shortcut_matches_detect_secrets(repo: Repo) -> None:
     out)."""
     from detect_secrets.transformers import get_transformed_file
 
-    from secretsops.detect import _NamedStringIO, _with_sequence_items
+    from secretsops.scan.views import _NamedStringIO, _with_sequence_items
 
     rng = random.Random(5)
     samples = [

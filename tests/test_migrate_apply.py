@@ -24,9 +24,9 @@ from migrate_support import (
     state_files,
 )
 
-from secretsops import fingerprint as fp
 from secretsops.migrate import atomic
 from secretsops.migrate.local_vault import KEY_NAME, LocalVault
+from secretsops.scan import fingerprint as fp
 from secretsops.vault.emulator import Emulator
 
 VAULT = ["--vault-url", "https://myvault.vault.azure.net"]

@@ -28,8 +28,8 @@ from migrate_support import (
     state_files,
 )
 
-from secretsops import fingerprint as fp
 from secretsops.migrate import journal
+from secretsops.scan import fingerprint as fp
 from secretsops.vault.emulator import Emulator
 
 VAULT = ["--vault-url", "https://myvault.vault.azure.net"]

@@ -22,7 +22,7 @@ from migrate_support import (
     state_files,
 )
 
-from secretsops import fingerprint as fp
+from secretsops.scan import fingerprint as fp
 from secretsops.vault.emulator import Emulator
 
 ARM_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"

@@ -18,8 +18,8 @@ from migrate_support import (
     state_files,
 )
 
-from secretsops import fingerprint as fp
 from secretsops.migrate import names
+from secretsops.scan import fingerprint as fp
 
 VAULT = ["--vault-url", "https://myvault.vault.azure.net"]
 

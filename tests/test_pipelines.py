@@ -16,10 +16,10 @@ import pipeline_corpus
 import pytest
 from conftest import SARIF_SCHEMA, Repo, assert_absent, call_secretsops
 
-from secretsops.detect import Engine
 from secretsops.pipelines import rules
 from secretsops.pipelines.structure import kind_of, scan_structure
 from secretsops.pipelines.yaml_nodes import format_path
+from secretsops.scan.engine import Engine
 
 
 def _write_corpus(repo: Repo, seed: int) -> tuple[dict[str, str], list[pipeline_corpus.Label]]:
@@ -137,8 +137,8 @@ def _pipeline_versions(rng: random.Random) -> list[str]:
 def test_history_blob_results_equal_whole_file_scans(repo: Repo) -> None:
     """Pipeline blobs are scanned whole: the worker's result is scan_text's, with paths."""
     from secretsops.git import CatFile
-    from secretsops.history_worker import BlobScanner, Hit, Task
-    from secretsops.scanner import findings_from_raw
+    from secretsops.scan.blobs import BlobScanner, Hit, Task
+    from secretsops.scan.files import findings_from_raw
     from secretsops.sources import decode
     from secretsops.sources.history import Change, walk
 
@@ -254,7 +254,7 @@ def test_baseline_audit_and_allowlist_work_with_pipeline_findings(repo: Repo) ->
     from detect_secrets.audit.common import get_raw_secret_from_file
     from detect_secrets.core.potential_secret import PotentialSecret
 
-    from secretsops.detect import register_our_plugins
+    from secretsops.scan.engine import register_our_plugins
 
     register_our_plugins()
     by_secret = {lab.secret for lab in labels if lab.secret}

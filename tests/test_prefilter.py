@@ -17,9 +17,9 @@ from pathlib import Path
 import corpus as credential_corpus
 import pytest
 
-from secretsops.detect import Engine
-from secretsops.regex_literals import is_case_insensitive, required_literals
 from secretsops.sample import fake_values
+from secretsops.scan.engine import Engine
+from secretsops.scan.literals import is_case_insensitive, required_literals
 from secretsops.sources import decode
 
 ALNUM = string.ascii_letters + string.digits

@@ -197,7 +197,7 @@ def test_next_steps_cover_every_ref_and_every_secret(purged: Purged) -> None:
             assert f"{ref}:{ref}" in report, ref
     assert "refs/stash" in report
     assert "re-clone" in report and "Pull-request refs" in report and "Forks" in report
-    from secretsops.fingerprint import fingerprint
+    from secretsops.scan.fingerprint import fingerprint
 
     for value in purged.history.purged.values():
         assert fingerprint(value) in report
@@ -218,7 +218,7 @@ def test_a_second_verification_scan_finds_none_of_them(purged: Purged) -> None:
     """Our own scanner, on every ref of the result: none of the purged fingerprints."""
     proc = run(purged.history, "scan", "--history", "--no-cache", "--format", "json", purged.result)
     found = {f["fingerprint"] for f in json.loads(proc.stdout)["findings"]}
-    from secretsops.fingerprint import fingerprint
+    from secretsops.scan.fingerprint import fingerprint
 
     assert not found & {fingerprint(v) for v in purged.history.purged.values()}
     assert fingerprint(purged.history.kept["fixture"]) in found
@@ -405,7 +405,7 @@ def test_in_place_on_a_fresh_clone_then_the_printed_pushes(tmp_path: Path) -> No
 
 
 def _fp(value: str) -> str:
-    from secretsops.fingerprint import fingerprint
+    from secretsops.scan.fingerprint import fingerprint
 
     return fingerprint(value)
 

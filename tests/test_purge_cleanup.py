@@ -180,7 +180,7 @@ def test_demo_cleans_its_sample_end_to_end(tmp_path: Path) -> None:
     assert set(refs(result)) == set(refs(repo))
     # The values, as our scanner finds them in the original history (in memory only), are
     # nowhere in the result: checked byte for byte over every object git holds there.
-    from secretsops.history_scan import HistoryOptions, scan_history
+    from secretsops.scan.history import HistoryOptions, scan_history
 
     findings, _, _, _ = scan_history(HistoryOptions(root=repo, use_cache=False))
     values = {f.secret for f in findings if f.secret}

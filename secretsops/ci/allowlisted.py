@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 
 from secretsops import git
-from secretsops.detect import Engine, EngineConfig
 from secretsops.errors import GitError
+from secretsops.scan.engine import Engine, EngineConfig
 
 MARKER = re.compile(r"pragma: ?allowlist[ -](?:nextline[ -])?secret|gitleaks:allow", re.IGNORECASE)
 _GREP = ["-e", "allowlist", "-e", "gitleaks:allow"]

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from secretsops.ci.platform import AZURE, GITHUB
-from secretsops.finding import Finding
 from secretsops.reports.sarif import rule_id
+from secretsops.scan.findings import Finding
 
 
 def github_data(text: str) -> str:

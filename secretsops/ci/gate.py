@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from secretsops.finding import Confidence, Finding
+from secretsops.scan.findings import Confidence, Finding
 
 
 class FailOn(str, enum.Enum):

@@ -12,9 +12,9 @@ from secretsops import git
 from secretsops.ci.gate import GateResult
 from secretsops.ci.platform import AZURE, GITHUB, LOCAL, PRE_COMMIT, Scope, scope_from_env
 from secretsops.ci.shallow import commit_parents, ensure_range, fetch_origin, recent_depth
-from secretsops.detect import EngineConfig
 from secretsops.errors import GitError, UsageError
-from secretsops.finding import Finding
+from secretsops.scan.engine import EngineConfig
+from secretsops.scan.findings import Finding
 
 DEFAULT_BASELINE = ".secrets.baseline"
 

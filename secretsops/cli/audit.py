@@ -60,8 +60,8 @@ def audit(
     from secretsops import audit as audit_mod
     from secretsops import baseline as baseline_mod
     from secretsops import git
-    from secretsops.detect import Engine, config_from_baseline
     from secretsops.errors import UsageError
+    from secretsops.scan.engine import Engine, config_from_baseline
 
     data = baseline_mod.load(baseline)
     # Entries name files relative to the scan root: the repository holding the baseline (it

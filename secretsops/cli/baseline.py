@@ -11,8 +11,8 @@ from secretsops.cli._common import info, parse_size, unreadable_error
 from secretsops.cli.scan import PathsArg
 
 if TYPE_CHECKING:
-    from secretsops.detect import EngineConfig
-    from secretsops.finding import Finding
+    from secretsops.scan.engine import EngineConfig
+    from secretsops.scan.findings import Finding
 
 app = typer.Typer(help="Create or update a baseline of accepted findings.", no_args_is_help=True)
 
@@ -58,7 +58,7 @@ def create(
     """Scan and record every current finding as accepted (labels come from `audit`)."""
     from secretsops import baseline as baseline_mod
     from secretsops.errors import UsageError
-    from secretsops.scanner import scan_paths
+    from secretsops.scan.files import scan_paths
 
     if history:
         root, findings, settings = _history_findings(
@@ -95,8 +95,8 @@ def update(
     A baseline made with `create --history` is brought up to date with a history scan.
     """
     from secretsops import baseline as baseline_mod
-    from secretsops.detect import config_from_baseline
-    from secretsops.scanner import scan_paths
+    from secretsops.scan.engine import config_from_baseline
+    from secretsops.scan.files import scan_paths
     from secretsops.sources import worktree
 
     if baseline is None:
@@ -157,8 +157,8 @@ def _history_findings(
 
     from secretsops import git
     from secretsops.errors import UsageError
-    from secretsops.history_scan import HistoryOptions, scan_history, shallow_error
     from secretsops.progress import Progress
+    from secretsops.scan.history import HistoryOptions, scan_history, shallow_error
 
     if len(paths) > 1:
         raise UsageError("--history records one repository: give at most one path")

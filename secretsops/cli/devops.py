@@ -41,11 +41,11 @@ def scan_devops(
     quiet: bool,
 ) -> None:
     from secretsops import baseline as baseline_mod
-    from secretsops.detect import EngineConfig, config_from_baseline
     from secretsops.devops.auth import auth_from_environment
     from secretsops.devops.client import DevOpsClient, normalise_org_url
     from secretsops.devops.scan import scan_organisation
     from secretsops.reports import Report, render
+    from secretsops.scan.engine import EngineConfig, config_from_baseline
 
     if org is None:
         raise UsageError("`secretsops scan devops` needs --org https://dev.azure.com/ORG")

@@ -97,10 +97,10 @@ def plan(
 ) -> None:
     """Write a reviewable plan: secret names, locations and the exact rewrite of each file."""
     from secretsops import baseline as baseline_mod
-    from secretsops.detect import config_from_baseline
     from secretsops.errors import UsageError
     from secretsops.migrate import atomic, planner, targets
     from secretsops.migrate.local_vault import ensure_state_dir
+    from secretsops.scan.engine import config_from_baseline
 
     if (vault_url is None) == (vault is None):
         raise UsageError("give either --vault-url URL or --vault local")
@@ -207,7 +207,6 @@ def apply(
 ) -> None:
     """Carry out a plan: vault writes read back, then atomic file rewrites; resumable."""
     from secretsops import baseline as baseline_mod
-    from secretsops.detect import config_from_baseline
     from secretsops.errors import UsageError
     from secretsops.migrate import atomic, targets
     from secretsops.migrate import plan as plan_mod
@@ -215,6 +214,7 @@ def apply(
     from secretsops.migrate.apply import Applier
     from secretsops.migrate.journal import Journal, exclusive
     from secretsops.migrate.local_vault import ensure_state_dir
+    from secretsops.scan.engine import config_from_baseline
 
     plan_data, plan_id = plan_mod.load(plan_file)
     root = Path(plan_data.root)

@@ -10,6 +10,6 @@ import typer
 
 
 def detect_secrets(ctx: typer.Context) -> None:
-    from secretsops.detect import run_detect_secrets
+    from secretsops.scan.engine import run_detect_secrets
 
     raise typer.Exit(run_detect_secrets(list(ctx.args)))

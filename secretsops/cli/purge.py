@@ -139,10 +139,10 @@ def _purge(
     from secretsops import baseline as baseline_mod
     from secretsops import git
     from secretsops.baseline import write_atomic
-    from secretsops.detect import config_from_baseline
     from secretsops.errors import PurgeError, UsageError
     from secretsops.purge import report as report_mod
     from secretsops.purge import rewrite, targets, verify
+    from secretsops.scan.engine import config_from_baseline
 
     if not path.exists():
         raise UsageError(f"path not found: {path}")

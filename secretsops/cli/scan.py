@@ -11,11 +11,11 @@ import typer
 from secretsops.ci.gate import FailOn
 from secretsops.cli._common import emit, parse_size, unreadable_error, use_color
 from secretsops.errors import UsageError
-from secretsops.finding import Confidence
+from secretsops.scan.findings import Confidence
 
 if TYPE_CHECKING:
-    from secretsops.detect import EngineConfig
-    from secretsops.finding import Finding, ScanResult
+    from secretsops.scan.engine import EngineConfig
+    from secretsops.scan.findings import Finding, ScanResult
 
 
 class Format(str, Enum):
@@ -118,9 +118,9 @@ def scan(
             quiet=quiet,
         )
     from secretsops import baseline as baseline_mod
-    from secretsops.detect import EngineConfig, config_from_baseline
     from secretsops.reports import Report, render
-    from secretsops.scanner import scan_paths
+    from secretsops.scan.engine import EngineConfig, config_from_baseline
+    from secretsops.scan.files import scan_paths
 
     if show_secrets and fmt is not Format.text:
         raise UsageError("--show-secrets works with --format text only")
@@ -228,9 +228,9 @@ def _scan_history(
 
     from secretsops import git
     from secretsops.cli._common import info
-    from secretsops.finding import ScanResult
-    from secretsops.history_scan import HistoryOptions, scan_history
     from secretsops.progress import Progress
+    from secretsops.scan.findings import ScanResult
+    from secretsops.scan.history import HistoryOptions, scan_history
 
     if staged:
         raise UsageError("--staged and --history/--since/--range exclude each other")

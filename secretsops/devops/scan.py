@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from secretsops.detect import Engine, EngineConfig
 from secretsops.devops.client import DevOpsClient
 from secretsops.errors import DevOpsAccessError
-from secretsops.finding import Finding, ScanStats
 from secretsops.pipelines.structure import EXPORT
+from secretsops.scan.engine import Engine, EngineConfig
+from secretsops.scan.findings import Finding, ScanStats
 
 COLLECTIONS = ("variablegroups", "builddefinitions", "releasedefinitions")
 
@@ -69,7 +69,7 @@ def scan_organisation(
     warn: Callable[[str], None] = lambda message: None,
 ) -> tuple[DevOpsScan, dict[str, str]]:
     """Scan every project (or the ones named); also the detectors that ran, as scan_paths."""
-    from secretsops.scanner import findings_from_raw
+    from secretsops.scan.files import findings_from_raw
 
     result = DevOpsScan()
     names = list(projects) if projects else [str(p.get("name")) for p in client.projects()]

@@ -19,8 +19,6 @@ import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secretsops import fingerprint as fp
-from secretsops.detect import Engine, EngineConfig, RawSecret
 from secretsops.errors import NameSoftDeleted, VaultError
 from secretsops.migrate import atomic, journal, planner
 from secretsops.migrate.journal import Journal
@@ -32,6 +30,8 @@ from secretsops.migrate.rewriters import (
     rewriter_for,
 )
 from secretsops.migrate.targets import VaultClient
+from secretsops.scan import fingerprint as fp
+from secretsops.scan.engine import Engine, EngineConfig, RawSecret
 
 UNCHANGED, REWRITTEN, CHANGED, MISSING = "unchanged", "rewritten", "changed", "missing"
 

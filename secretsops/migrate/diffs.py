@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from secretsops import fingerprint as fp
+from secretsops.scan import fingerprint as fp
 
 MIN_PIECE = 4  # lines of a multi-line value shorter than this are not worth redacting
 

@@ -15,10 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from secretsops import fingerprint as fp
 from secretsops import git
 from secretsops.baseline import Baseline
-from secretsops.detect import Engine, EngineConfig, RawSecret, is_baseline_file
 from secretsops.errors import GitError, LeakError, UsageError
 from secretsops.migrate import atomic, diffs, names
 from secretsops.migrate import plan as plan_mod
@@ -31,6 +29,8 @@ from secretsops.migrate.rewriters import (
     rewriter_for,
 )
 from secretsops.migrate.rewriters.base import NameStyle
+from secretsops.scan import fingerprint as fp
+from secretsops.scan.engine import Engine, EngineConfig, RawSecret, is_baseline_file
 from secretsops.sources import DEFAULT_MAX_FILE_SIZE, is_binary, worktree
 
 STATE_DIR = ".secretsops"

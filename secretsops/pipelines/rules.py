@@ -9,7 +9,7 @@ Rules, in short (``docs/pipelines.md`` explains each):
 - references are never findings: ``$(name)``, ``$[ ... ]``, ``${{ ... }}``, ``$env:NAME``,
   ``${NAME}``, a value starting with ``$NAME`` (a ``$`` inside a password is a character),
   ``%NAME%``, ``#{name}#``, ``{{ ... }}``, ``@Microsoft.KeyVault(...)``;
-  nor are placeholders (``secretsops.precision.is_placeholder``), booleans, numbers, paths, file
+  nor are placeholders (``secretsops.scan.filters.is_placeholder``), booleans, numbers, paths, file
   names and URLs without a password;
 - in inline scripts: ``-p``/``--password``/``-Password`` (and token, client-secret, API-key,
   SAS and PAT options) arguments, ``user:pass@`` URLs, ``curl -u user:pass`` and
@@ -232,7 +232,7 @@ def is_literal_credential(value: str, name: str = "") -> bool:
     a name that is not a password's (token, secret, key, credentials), a value made of words
     only (``serviceEndpoint``, ``AzureResourceManagerEndpoint``, ``BotAccount-dotnet-bot``) is an
     option or the name of a secret kept elsewhere, not a credential."""
-    from secretsops import precision
+    from secretsops.scan import filters as precision
 
     text = value.strip()
     if len(text) < 6 or len(text) > 1000 or any(c.isspace() for c in text):
@@ -313,7 +313,7 @@ class ScriptSecret:
 
 
 def _acceptable_argument(value: str) -> bool:
-    from secretsops.precision import is_placeholder
+    from secretsops.scan.filters import is_placeholder
 
     text = value.strip()
     if len(text) < 6 or len(text) > 500 or text.startswith("-"):

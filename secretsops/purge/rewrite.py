@@ -387,7 +387,7 @@ def _remove(folder: Path) -> None:
 def refuse_shallow(repo: Path) -> None:
     """UsageError for a shallow clone: the history before its cut can be neither scanned for
     the confirmed values nor rewritten, and a force-push of it would cut the server's."""
-    from secretsops.history_scan import shallow_error
+    from secretsops.scan.history import shallow_error
 
     shallow = git.shallow_commits(repo)
     if shallow:

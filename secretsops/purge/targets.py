@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from secretsops import fingerprint as fp
 from secretsops.baseline import Baseline, Entry
 from secretsops.errors import InputError, UsageError
+from secretsops.scan import fingerprint as fp
 
 if TYPE_CHECKING:
-    from secretsops.detect import EngineConfig
-    from secretsops.finding import Finding
+    from secretsops.scan.engine import EngineConfig
+    from secretsops.scan.findings import Finding
 
 MAX_NAME = 127
 PRIVATE_KEY_TYPE = "Private Key"
@@ -132,7 +132,7 @@ def from_baseline(
     confirmed entry's value is nowhere in the repository's history or files.
     """
     from secretsops import audit
-    from secretsops.detect import Engine, config_from_baseline
+    from secretsops.scan.engine import Engine, config_from_baseline
 
     wanted = confirmed(baseline)
     if not wanted:
@@ -160,7 +160,7 @@ def _from_history(
 ) -> list[_Found]:
     """Values of entries the quick recovery missed, from a full history scan (no cache)."""
     from secretsops import audit, git
-    from secretsops.history_scan import HistoryOptions, scan_history
+    from secretsops.scan.history import HistoryOptions, scan_history
 
     findings: list[Finding] = []
     if git.ref_tips(root):
@@ -316,7 +316,7 @@ def from_journal(
     Values are found by fingerprint in a full history scan (no cache), in memory only.
     """
     from secretsops import git
-    from secretsops.history_scan import HistoryOptions, scan_history
+    from secretsops.scan.history import HistoryOptions, scan_history
 
     secrets = _journal_verified(path)
     by_fp = journal_names(path)

@@ -27,7 +27,7 @@ from secretsops.purge.rewrite import encodings
 from secretsops.purge.targets import MARKER_PREFIX, Target
 
 if TYPE_CHECKING:
-    from secretsops.detect import EngineConfig
+    from secretsops.scan.engine import EngineConfig
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ _Found = tuple[str, int, str, "str | None"]
 
 
 def _seed_cache(seed: Path, root: Path) -> bool:
-    from secretsops import cache
+    from secretsops.scan import cache
 
     source = cache.cache_path(git.common_dir(seed))
     if not source.is_file():
@@ -114,7 +114,7 @@ def _seed_cache(seed: Path, root: Path) -> bool:
 
 
 def _default_settings(config: EngineConfig | None) -> bool:
-    from secretsops.detect import Engine, EngineConfig
+    from secretsops.scan.engine import Engine, EngineConfig
 
     if config is None:
         return True
@@ -127,7 +127,7 @@ def _default_settings(config: EngineConfig | None) -> bool:
 def _rescan_here(
     root: Path, jobs: int, config: EngineConfig | None, *, use_cache: bool
 ) -> tuple[int, int, int, list[_Found]]:
-    from secretsops.history_scan import HistoryOptions, scan_history
+    from secretsops.scan.history import HistoryOptions, scan_history
 
     findings, stats, _, _ = scan_history(
         HistoryOptions(root=root, jobs=jobs, use_cache=use_cache), config

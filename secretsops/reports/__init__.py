@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from secretsops.finding import Finding, ScanStats
+from secretsops.scan.findings import Finding, ScanStats
 
 
 @dataclass

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from secretsops import __version__
-from secretsops.finding import Finding
 from secretsops.reports import Report
+from secretsops.scan.findings import Finding
 
 SCHEMA_VERSION = 1
 

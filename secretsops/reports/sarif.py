@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from secretsops import __version__
-from secretsops.finding import Confidence, Finding
 from secretsops.reports import Report
+from secretsops.scan.findings import Confidence, Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/secretsops/secretsops"

@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from secretsops import fingerprint as fp
-from secretsops.detect import Engine, EngineConfig, RawSecret, is_baseline_file
-from secretsops.finding import Finding, ScanResult, ScanStats
+from secretsops.scan import fingerprint as fp
+from secretsops.scan.engine import Engine, EngineConfig, RawSecret, is_baseline_file
+from secretsops.scan.findings import Finding, ScanResult, ScanStats
 from secretsops.sources import (
     DEFAULT_MAX_FILE_SIZE,
     SKIP_BINARY,

@@ -26,7 +26,7 @@ class Finding:
     """One credential at one place.
 
     ``fingerprint`` identifies the secret value without revealing it (see
-    ``secretsops.fingerprint``); ``baseline_hash`` is detect-secrets' SHA-1 of the value,
+    ``secretsops.scan.fingerprint``); ``baseline_hash`` is detect-secrets' SHA-1 of the value,
     kept only to match baseline entries and never written to a report. ``secret`` is the raw
     value, held in memory for ``--show-secrets`` and the migrator; it is excluded from
     ``repr`` so it cannot leak through logs or tracebacks, and no report serialises it.

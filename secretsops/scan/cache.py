@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from secretsops.history_worker import Hit
+from secretsops.scan.blobs import Hit
 
 MAGIC = b"secretsops-history-cache 1\n"
 FILENAME = "history-cache"
@@ -35,16 +35,10 @@ _ENTRY = KEY_SIZE + 1  # + status byte
 
 def cache_key(settings: dict[str, Any], max_size: int) -> str:
     """What a cached result depends on: detectors and settings, versions, our source, limits."""
-    from secretsops import (
-        __version__,
-        detect,
-        fingerprint,
-        history_worker,
-        precision,
-        regex_literals,
-    )
-    from secretsops.detect import plugin_modules
+    from secretsops import __version__
     from secretsops.pipelines import MODULES as pipeline_modules
+    from secretsops.scan import blobs, engine, filters, fingerprint, literals, prefilter, views
+    from secretsops.scan.engine import plugin_modules
 
     digest = hashlib.sha256()
     digest.update(json.dumps(settings, sort_keys=True).encode())
@@ -52,7 +46,7 @@ def cache_key(settings: dict[str, Any], max_size: int) -> str:
     digest.update(hashlib.sha256(fingerprint._key()).digest())
     import importlib
 
-    modules = [detect, history_worker, regex_literals, fingerprint, precision]
+    modules = [engine, prefilter, views, blobs, literals, fingerprint, filters]
     modules += [importlib.import_module(m) for m in plugin_modules()]
     modules += [importlib.import_module(f"secretsops.pipelines.{m}") for m in pipeline_modules]
     for module in modules:

@@ -27,9 +27,9 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from secretsops import fingerprint as fp
-from secretsops.detect import Engine, EngineConfig, RawSecret
 from secretsops.git import BlobHeader
+from secretsops.scan import fingerprint as fp
+from secretsops.scan.engine import Engine, EngineConfig, RawSecret
 from secretsops.sources import decode, is_binary
 
 TEXT, BINARY, TOO_LARGE, MISSING = 0, 1, 2, 3

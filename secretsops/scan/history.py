@@ -5,7 +5,7 @@ is scanned at most once per path class (``Engine.path_class``), against the blob
 at that path (``history_worker``: only new lines are read), in this process or in a pool of
 worker processes. A finding is one (path, type, value): attributed to the first commit (in
 the walk's order) that wrote a blob holding it at that path; ``occurrences`` counts the
-commits that wrote such a blob there. With the cache (``secretsops.cache``) known blobs are
+commits that wrote such a blob there. With the cache (``secretsops.scan.cache``) known blobs are
 not read again, and after a full scan only commits added since are walked.
 """
 
@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from secretsops import git
-from secretsops.cache import Cache
-from secretsops.detect import Engine, EngineConfig
 from secretsops.errors import UsageError
-from secretsops.finding import Confidence, Finding, ScanStats
-from secretsops.history_worker import (
+from secretsops.progress import Progress
+from secretsops.scan.blobs import (
     BINARY,
     MISSING,
     TEXT,
@@ -31,7 +29,9 @@ from secretsops.history_worker import (
     Outcome,
     Task,
 )
-from secretsops.progress import Progress
+from secretsops.scan.cache import Cache
+from secretsops.scan.engine import Engine, EngineConfig
+from secretsops.scan.findings import Confidence, Finding, ScanStats
 from secretsops.sources.history import Change, Commit, head_files, walk
 
 
@@ -156,7 +156,7 @@ class _Scheduler:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from secretsops.history_worker import init_worker
+        from secretsops.scan.blobs import init_worker
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         self.pool = ProcessPoolExecutor(
@@ -178,7 +178,7 @@ class _Scheduler:
         if self.pool is None:
             assert self.local is not None
             return self.local.scan_many(tasks)
-        from secretsops.history_worker import run_batch
+        from secretsops.scan.blobs import run_batch
 
         self.futures.add(self.pool.submit(run_batch, tasks))
         if len(self.futures) >= 2 * self.jobs:
@@ -193,7 +193,7 @@ class _Scheduler:
         done, _ = wait(self.futures, timeout=None if block else 0, return_when=FIRST_COMPLETED)
         out: list[Outcome] = []
         from secretsops.errors import InputError
-        from secretsops.history_worker import WorkerError
+        from secretsops.scan.blobs import WorkerError
 
         for future in done:
             self.futures.discard(future)
@@ -487,7 +487,7 @@ def scan_history(
     opts: HistoryOptions, config: EngineConfig | None = None
 ) -> tuple[list[Finding], HistoryStats, dict[str, str], dict[str, Any]]:
     """Findings of the history of ``opts.root``; also detectors and settings, as scan_paths."""
-    from secretsops import cache as cache_mod
+    from secretsops.scan import cache as cache_mod
 
     config = config or EngineConfig()
     root = opts.root

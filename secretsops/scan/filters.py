@@ -1,7 +1,7 @@
 """Precision filters shared by every detector: values that look like credentials but are not.
 
 These are detect-secrets filter functions, registered by dotted path in
-``secretsops.detect._settings_config``. detect-secrets calls a filter with the arguments its
+``secretsops.scan.engine._settings_config``. detect-secrets calls a filter with the arguments its
 parameters name (``secret``, ``line``, ``filename``, ``plugin``) and treats a ``TypeError`` raised
 inside one as "not applicable", which would silently disable it: so every function here takes
 only what it needs, checks types it is unsure of, and never imports detect-secrets at module
@@ -479,3 +479,12 @@ def is_covered_by_specific_detector(secret: str, line: str, plugin: Any = None) 
 def filter_paths() -> list[str]:
     """Dotted paths of every precision filter, as detect-secrets records them."""
     return [f"{__name__}.{name}" for name in FILTERS]
+
+
+# Inline allowlist comments beyond detect-secrets' own ``pragma: allowlist secret``.
+GITLEAKS_MARKER = "gitleaks:allow"
+
+
+def is_gitleaks_allowlisted(line: str) -> bool:
+    """A line carrying gitleaks' ``gitleaks:allow`` marker, for teams moving over."""
+    return GITLEAKS_MARKER in line

@@ -12,24 +12,32 @@ entry and restores it on exit. Use one engine per process (worker processes buil
 from __future__ import annotations
 
 import importlib
-import io
 import pkgutil
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
-from secretsops.finding import Confidence
+from secretsops.scan.findings import Confidence
+from secretsops.scan.prefilter import Prefilter
+from secretsops.scan.views import (
+    _aliases_explode,
+    _cannot_be_ini,
+    _has_ini_error_line,
+    _NamedStringIO,
+    _transformed,
+    _transformed_not_ini,
+    _with_sequence_items,
+)
 
 PLUGIN_PACKAGE = "secretsops_plugins"
 
 # Filters we add to detect-secrets' defaults, by dotted path (the form detect-secrets stores).
-GITLEAKS_ALLOW_FILTER = "secretsops.allowlist.is_gitleaks_allowlisted"
+GITLEAKS_ALLOW_FILTER = "secretsops.scan.filters.is_gitleaks_allowlisted"
 # detect-secrets drops every path that does not exist on disk relative to the working
 # directory; our text comes from blobs and other roots, so that filter is always off.
 _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
-# detect-secrets filters that secretsops.precision replaces (see its docstrings): the UUID filter
+# detect-secrets filters that secretsops.scan.filters replaces (see its docstrings): the UUID filter
 # dropped GUID-shaped passwords; the indirect-reference filter dropped every line assigning a
 # call's result, whatever credential the call's arguments held.
 REPLACED_FILTERS = frozenset(
@@ -139,7 +147,7 @@ def _settings_config(config: EngineConfig) -> dict[str, Any]:
         if cls.__name__ in config.disabled_plugins:
             continue
         plugins.append({"name": cls.__name__, **config.plugin_options.get(cls.__name__, {})})
-    from secretsops.precision import filter_paths
+    from secretsops.scan.filters import filter_paths
 
     filters = [
         {"path": path}
@@ -156,250 +164,6 @@ def _settings_config(config: EngineConfig) -> dict[str, Any]:
     return {"plugins_used": plugins, "filters_used": filters}
 
 
-class Prefilter:
-    """Cheap per-line tests that say which plugins could possibly report on a line.
-
-    Every test is a necessary condition for its plugin to yield anything, so skipping the
-    plugins it rules out (and lines it rules out entirely) changes no result:
-
-    - a regex detector (``RegexBasedDetector`` without its own ``analyze_line``, or one of the
-      plugins listed in ``_DENYLIST_FILTERED``) yields only ``findall`` hits of its
-      ``denylist``, so one of those patterns must ``search`` the line;
-    - ``KeywordDetector``: every one of its patterns contains its keyword alternation, so that
-      alternation, searched case-insensitively, must match;
-    - high-entropy strings: Shannon entropy of a string is at most log2(length), so a quoted
-      run of the charset must be longer than 2**limit;
-    - a plugin with its own ``candidate(line)`` method decides for itself;
-    - a plugin with a ``necessary_patterns`` attribute declares patterns one of which must
-      ``search`` a line for it to yield anything (it is gated like a regex detector);
-    - any other plugin is always a candidate (no shortcut is taken for what we cannot prove).
-
-    Those necessary patterns are themselves gated by their required literals
-    (``secretsops.regex_literals``), found for all patterns at once with one Aho-Corasick
-    automaton per line (case-folded for case-insensitive patterns), so most lines cost one
-    pass of C code and no regular expression at all.
-    """
-
-    def __init__(self, plugins: Sequence[Any]) -> None:
-        import ahocorasick
-
-        from secretsops.regex_literals import is_case_insensitive, required_literals
-
-        self._always: list[Any] = []
-        self._custom: list[Any] = []
-        self._checks: list[tuple[Any, re.Pattern[str]]] = []
-        self._ungated: list[int] = []
-        exact: dict[str, set[int]] = {}
-        folded: dict[str, set[int]] = {}
-        for plugin in plugins:
-            if callable(getattr(plugin, "candidate", None)):
-                self._custom.append(plugin)
-                continue
-            patterns = _necessary_patterns(plugin)
-            if patterns is None:
-                self._always.append(plugin)
-                continue
-            for pattern in patterns:
-                index = len(self._checks)
-                self._checks.append((plugin, pattern))
-                literals = required_literals(pattern)
-                if literals is None:
-                    self._ungated.append(index)
-                elif is_case_insensitive(pattern):
-                    for lit in literals:
-                        folded.setdefault(lit.casefold(), set()).add(index)
-                else:
-                    for lit in literals:
-                        exact.setdefault(lit, set()).add(index)
-        self._memo: dict[str, list[Any]] = {}
-        self._exact = _automaton(ahocorasick, exact)
-        self._folded = _automaton(ahocorasick, folded)
-        # For candidates_of_lines: one-character literals (quotes, ``.``, ``:``) occur many
-        # times in most lines; they are found by ``str.find`` once per line that holds them
-        # rather than charged match by match, the longer literals by the automata.
-        self._exact_singles = _singles(exact)
-        self._folded_singles = _singles(folded)
-        self._exact_long = _automaton(ahocorasick, _longer(exact))
-        self._folded_long = _automaton(ahocorasick, _longer(folded))
-
-    def candidates(self, line: str) -> list[Any]:
-        out = list(self._always)
-        out.extend(p for p in self._custom if p.candidate(line))
-        hits: set[int] = set(self._ungated)
-        if self._exact is not None:
-            for _, ids in self._exact.iter(line):
-                hits.update(ids)
-        if self._folded is not None:
-            for _, ids in self._folded.iter(line.casefold()):
-                hits.update(ids)
-        if hits:
-            out.extend(self._chosen(line, hits))
-        return out
-
-    def _chosen(self, line: str, hits: set[int]) -> list[Any]:
-        out: list[Any] = []
-        chosen: set[int] = set()
-        for index in sorted(hits):
-            plugin, pattern = self._checks[index]
-            if id(plugin) not in chosen and pattern.search(line):
-                chosen.add(id(plugin))
-                out.append(plugin)
-        return out
-
-    def candidates_of_lines(self, lines: Sequence[str]) -> dict[int, list[Any]]:
-        """``candidates`` of many lines at once: position -> its plugins, when it has any.
-
-        One Aho-Corasick pass over the lines joined by newlines (and one over their case-folded
-        text) instead of two per line; a match is charged to the line it ends in. A literal
-        holding a newline could end in a line that lacks it: that only costs a ``search``, which
-        decides as in ``candidates`` (a match of a necessary pattern contains a literal of it, so
-        it is found only in lines the per-line pass would have searched too).
-        ``tests/test_prefilter.py`` compares both on varied text.
-        """
-        if self._always or self._custom or self._ungated:
-            found = {i: self.candidates(line) for i, line in enumerate(lines)}
-            return {i: plugins for i, plugins in found.items() if plugins}
-        # Which plugins a line can fire on depends on the line alone (see above), and history
-        # holds the same line in many blobs: a line met before (within a bound) takes its
-        # remembered answer and skips the automaton passes and the searches.
-        memo = self._memo
-        out: dict[int, list[Any]] = {}
-        fresh: list[int] = []
-        for i, line in enumerate(lines):
-            known = memo.get(line)
-            if known is None:
-                fresh.append(i)
-            elif known:
-                out[i] = known
-        if not fresh:
-            return out
-        if len(fresh) < len(lines):
-            lines = [lines[i] for i in fresh]
-        ids: dict[int, set[int]] = {}
-        text = "\n".join(lines)
-        starts = _starts(lines)
-        if self._exact_long is not None:
-            _charge(self._exact_long, text, starts, ids)
-        _charge_singles(self._exact_singles, text, starts, ids)
-        if self._folded_long is not None or self._folded_singles:
-            folded = text.casefold()
-            if len(folded) != len(text):  # some character folded to more: other offsets
-                starts = _starts([line.casefold() for line in lines])
-            if self._folded_long is not None:
-                _charge(self._folded_long, folded, starts, ids)
-            _charge_singles(self._folded_singles, folded, starts, ids)
-        if len(memo) + len(lines) > _MEMO_LINES:
-            memo.clear()
-        for j, line in enumerate(lines):
-            hits = ids.get(j)
-            plugins = self._chosen(line, hits) if hits else _NONE
-            memo[line] = plugins
-            if plugins:
-                out[fresh[j]] = plugins
-        return dict(sorted(out.items()))
-
-
-_NONE: list[Any] = []
-_MEMO_LINES = 200_000
-
-
-def _starts(lines: Sequence[str]) -> list[int]:
-    """Offsets at which each line begins in ``"\\n".join(lines)``."""
-    starts = [0] * len(lines)
-    at = 0
-    for i, line in enumerate(lines):
-        starts[i] = at
-        at += len(line) + 1
-    return starts
-
-
-def _charge(automaton: Any, text: str, starts: list[int], ids: dict[int, set[int]]) -> None:
-    from bisect import bisect_right
-
-    for end, found in automaton.iter(text):
-        line = bisect_right(starts, end) - 1
-        got = ids.get(line)
-        if got is None:
-            ids[line] = set(found)
-        else:
-            got.update(found)
-
-
-def _charge_singles(
-    singles: list[tuple[str, frozenset[int]]],
-    text: str,
-    starts: list[int],
-    ids: dict[int, set[int]],
-) -> None:
-    """``_charge`` for one-character literals: each line holding one is charged once."""
-    from bisect import bisect_right
-
-    ends = [*starts[1:], len(text)]
-    for char, found in singles:
-        at = text.find(char)
-        while at != -1:
-            line = bisect_right(starts, at) - 1
-            got = ids.get(line)
-            if got is None:
-                ids[line] = set(found)
-            else:
-                got.update(found)
-            at = text.find(char, ends[line])
-
-
-def _singles(words: dict[str, set[int]]) -> list[tuple[str, frozenset[int]]]:
-    return [(word, frozenset(ids)) for word, ids in sorted(words.items()) if len(word) == 1]
-
-
-def _longer(words: dict[str, set[int]]) -> dict[str, set[int]]:
-    return {word: ids for word, ids in words.items() if len(word) > 1}
-
-
-def _automaton(module: Any, words: dict[str, set[int]]) -> Any:
-    if not words:
-        return None
-    automaton = module.Automaton()
-    for word, ids in words.items():
-        automaton.add_word(word, frozenset(ids))
-    automaton.make_automaton()
-    return automaton
-
-
-# Regex detectors that override analyze_string only to drop some denylist hits.
-_DENYLIST_FILTERED = frozenset({"JwtTokenDetector"})
-
-
-def _necessary_patterns(plugin: Any) -> list[re.Pattern[str]] | None:
-    from detect_secrets.plugins import base, keyword
-    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
-
-    cls = type(plugin)
-    declared = getattr(plugin, "necessary_patterns", None)
-    if declared:
-        return [p for p in declared if isinstance(p, re.Pattern)] or None
-    if isinstance(plugin, keyword.KeywordDetector):
-        alternation = "|".join(keyword.DENYLIST)
-        tables = [
-            keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
-            *keyword.REGEX_BY_FILETYPE.values(),
-        ]
-        if all(alternation in p.pattern for t in tables for p in t):
-            return [re.compile(alternation, re.IGNORECASE)]
-        return None
-    if isinstance(plugin, HighEntropyStringsPlugin):
-        shortest = int(2 ** float(plugin.entropy_limit)) + 1
-        charset = re.escape(plugin.charset)
-        return [re.compile(rf"(['\"])([{charset}]{{{shortest},}})(\1)")]
-    if isinstance(plugin, base.RegexBasedDetector):
-        plain = (
-            cls.analyze_line is base.BasePlugin.analyze_line
-            and cls.analyze_string is base.RegexBasedDetector.analyze_string
-        )
-        if plain or cls.__name__ in _DENYLIST_FILTERED:
-            return [p for p in plugin.denylist if isinstance(p, re.Pattern)] or None
-    return None
-
-
 BASELINE_NAME = ".secrets.baseline"
 #: Other scanners' baselines and suppression files: hashes of accepted findings, not content
 #: (Microsoft Guardian / CredScan).
@@ -411,139 +175,6 @@ def is_baseline_file(path: str) -> bool:
     ours and other scanners' (Guardian's ``.gdnbaselines``, ``.gdnsuppress``)."""
     name = path.rsplit("/", 1)[-1]
     return name == BASELINE_NAME or name in _OTHER_BASELINES
-
-
-class _NamedStringIO(io.StringIO):
-    """What detect-secrets' transformers read: a text stream with a ``name``."""
-
-    def __init__(self, text: str, name: str) -> None:
-        super().__init__(text)
-        self.name = name
-
-
-def _cannot_be_ini(text: str) -> bool:
-    """True when detect-secrets' INI transformer must fail on ``text`` (no configparser run).
-
-    ``configparser`` reads ``io.StringIO(text)`` line by line; it skips lines that are blank
-    or, stripped, start with ``#`` or ``;`` (detect-secrets' parser has the default comment
-    prefixes and no inline ones). The first other line, stripped, must match ``\\[.+\\]``, or
-    ``MissingSectionHeaderError`` (a ``configparser.Error``) is raised; a text without such a
-    line parses to no section, which the transformer also rejects. So when that line does not
-    begin with ``[``, or there is none, the transformer raises ``ParsingError``.
-    ``tests/test_history_equivalence.py::test_first_view_shortcut_matches_detect_secrets``.
-    """
-    for line in io.StringIO(text):
-        value = line.strip()
-        if not value or value.startswith(("#", ";")):
-            continue
-        return not value.startswith("[") or _has_ini_error_line(text)
-    return True
-
-
-_NONSPACE = re.compile(r"\S")  # configparser's NONSPACECRE
-
-
-def _has_ini_error_line(text: str) -> bool:
-    """True when configparser must record a parsing error in ``text``, with or without the
-    ``[global]`` header detect-secrets' eager INI transformer adds (so both INI transformers
-    fail on it).
-
-    Python's ``RawConfigParser._read`` (default settings: ``=`` and ``:`` delimiters, ``#`` and
-    ``;`` full-line comment prefixes, no inline ones) reads ``io.StringIO`` lines. A line whose
-    first character is not whitespace (``NONSPACECRE``) has indent 0, so it can never continue
-    a value; stripped, unless it is empty, a comment or begins with ``[`` (maybe a section
-    header), it must match ``OPTCRE`` with a non-empty option name: hold ``=`` or ``:``, not
-    as its first character. A line that does not is appended to a ``ParsingError`` raised
-    once the text is read (when no section was open yet, ``MissingSectionHeaderError`` is
-    raised at once instead). Either is a ``configparser.Error``, which the transformers turn
-    into ``ParsingError``. ``tests/test_history_equivalence.py`` compares both views.
-    """
-    for line in io.StringIO(text):
-        if not _NONSPACE.match(line):
-            continue
-        value = line.strip()
-        if value.startswith(("#", ";", "[")):
-            continue
-        if value[0] in "=:" or ("=" not in value and ":" not in value):
-            return True
-    return False
-
-
-_SEQUENCE_ITEM = re.compile(r"[ \t]*-[ \t]+[^\s#]|[^#\n]*:[ \t]*\[[^\]\n]*[\"'=]")
-
-
-def _with_sequence_items(view: list[str], text: str) -> list[str]:
-    """The YAML view with the sequence items it leaves out, as they are written.
-
-    detect-secrets' YAML transformer renders only mapping values: strings in a sequence
-    (``environment: [- DATABASE_URL=scheme://user:password@host]`` in a compose file, container
-    ``args``, ``command: ["--password", "..."]``) vanish from its view, so a credential there was
-    never scanned in a YAML file while the same line in any other file was. Each line the view
-    leaves empty that holds a block sequence item, or a flow sequence with quoted or assigned
-    entries, is scanned as written; every other line keeps the transformer's rendering.
-    """
-    if "-" not in text and "[" not in text:
-        return view
-    raw = text.splitlines(keepends=True)
-    if len(view) < len(raw):
-        view = view + [""] * (len(raw) - len(view))
-    filled: list[str] | None = None
-    for index, line in enumerate(raw):
-        if view[index].strip() or not _SEQUENCE_ITEM.match(line):
-            continue
-        if filled is None:
-            filled = list(view)
-        filled[index] = line
-    return filled if filled is not None else view
-
-
-def _aliases_explode(path: str, text: str) -> bool:
-    """A YAML file whose aliases name more values than ``yaml_nodes.MAX_VALUES``."""
-    if "*" not in text or "&" not in text:
-        return False
-    from detect_secrets.util.filetype import FileType, determine_file_type
-
-    if determine_file_type(path) != FileType.YAML:
-        return False
-    from secretsops.pipelines.yaml_nodes import StructureError, compose_documents, walk
-
-    try:
-        for document in compose_documents(text):
-            for _ in walk(document):
-                pass
-    except StructureError as exc:
-        return "aliases" in str(exc)
-    return False
-
-
-def _transformed_not_ini(file: Any) -> list[str] | None:
-    """detect-secrets' ``get_transformed_file`` (not eager) minus the INI transformer."""
-    return _transformed(file, eager=False, skip_ini=True)
-
-
-def _transformed(file: Any, *, eager: bool, skip_ini: bool) -> list[str] | None:
-    """detect-secrets' ``get_transformed_file``, without its INI transformers if ``skip_ini``."""
-    from detect_secrets.transformers import get_transformers
-    from detect_secrets.transformers.config import (
-        ConfigFileTransformer,
-        EagerConfigFileTransformer,
-    )
-    from detect_secrets.transformers.exceptions import ParsingError
-
-    transformer: Any
-    for transformer in get_transformers():
-        if skip_ini and type(transformer) in (ConfigFileTransformer, EagerConfigFileTransformer):
-            continue
-        if not transformer.should_parse_file(file.name) or transformer.is_eager != eager:
-            continue
-        try:
-            lines: list[str] = transformer.parse_file(file)
-            return lines
-        except ParsingError:
-            pass
-        finally:
-            file.seek(0)
-    return None
 
 
 class _Shifted:
@@ -728,7 +359,7 @@ class Engine:
         if eager:
             yield eager
 
-    # Hooks for history scans (secretsops.history_worker), which scan only the lines of a
+    # Hooks for history scans (secretsops.scan.blobs), which scan only the lines of a
     # view that differ from the previous version of the file and must see what scan_text sees.
 
     def first_view(self, path: str, text: str) -> list[str]:

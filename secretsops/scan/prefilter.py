@@ -1,0 +1,251 @@
+"""The prefilter: which plugins could possibly report on a line, proven cheaply."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+
+class Prefilter:
+    """Cheap per-line tests that say which plugins could possibly report on a line.
+
+    Every test is a necessary condition for its plugin to yield anything, so skipping the
+    plugins it rules out (and lines it rules out entirely) changes no result:
+
+    - a regex detector (``RegexBasedDetector`` without its own ``analyze_line``, or one of the
+      plugins listed in ``_DENYLIST_FILTERED``) yields only ``findall`` hits of its
+      ``denylist``, so one of those patterns must ``search`` the line;
+    - ``KeywordDetector``: every one of its patterns contains its keyword alternation, so that
+      alternation, searched case-insensitively, must match;
+    - high-entropy strings: Shannon entropy of a string is at most log2(length), so a quoted
+      run of the charset must be longer than 2**limit;
+    - a plugin with its own ``candidate(line)`` method decides for itself;
+    - a plugin with a ``necessary_patterns`` attribute declares patterns one of which must
+      ``search`` a line for it to yield anything (it is gated like a regex detector);
+    - any other plugin is always a candidate (no shortcut is taken for what we cannot prove).
+
+    Those necessary patterns are themselves gated by their required literals
+    (``secretsops.scan.literals``), found for all patterns at once with one Aho-Corasick
+    automaton per line (case-folded for case-insensitive patterns), so most lines cost one
+    pass of C code and no regular expression at all.
+    """
+
+    def __init__(self, plugins: Sequence[Any]) -> None:
+        import ahocorasick
+
+        from secretsops.scan.literals import is_case_insensitive, required_literals
+
+        self._always: list[Any] = []
+        self._custom: list[Any] = []
+        self._checks: list[tuple[Any, re.Pattern[str]]] = []
+        self._ungated: list[int] = []
+        exact: dict[str, set[int]] = {}
+        folded: dict[str, set[int]] = {}
+        for plugin in plugins:
+            if callable(getattr(plugin, "candidate", None)):
+                self._custom.append(plugin)
+                continue
+            patterns = _necessary_patterns(plugin)
+            if patterns is None:
+                self._always.append(plugin)
+                continue
+            for pattern in patterns:
+                index = len(self._checks)
+                self._checks.append((plugin, pattern))
+                literals = required_literals(pattern)
+                if literals is None:
+                    self._ungated.append(index)
+                elif is_case_insensitive(pattern):
+                    for lit in literals:
+                        folded.setdefault(lit.casefold(), set()).add(index)
+                else:
+                    for lit in literals:
+                        exact.setdefault(lit, set()).add(index)
+        self._memo: dict[str, list[Any]] = {}
+        self._exact = _automaton(ahocorasick, exact)
+        self._folded = _automaton(ahocorasick, folded)
+        # For candidates_of_lines: one-character literals (quotes, ``.``, ``:``) occur many
+        # times in most lines; they are found by ``str.find`` once per line that holds them
+        # rather than charged match by match, the longer literals by the automata.
+        self._exact_singles = _singles(exact)
+        self._folded_singles = _singles(folded)
+        self._exact_long = _automaton(ahocorasick, _longer(exact))
+        self._folded_long = _automaton(ahocorasick, _longer(folded))
+
+    def candidates(self, line: str) -> list[Any]:
+        out = list(self._always)
+        out.extend(p for p in self._custom if p.candidate(line))
+        hits: set[int] = set(self._ungated)
+        if self._exact is not None:
+            for _, ids in self._exact.iter(line):
+                hits.update(ids)
+        if self._folded is not None:
+            for _, ids in self._folded.iter(line.casefold()):
+                hits.update(ids)
+        if hits:
+            out.extend(self._chosen(line, hits))
+        return out
+
+    def _chosen(self, line: str, hits: set[int]) -> list[Any]:
+        out: list[Any] = []
+        chosen: set[int] = set()
+        for index in sorted(hits):
+            plugin, pattern = self._checks[index]
+            if id(plugin) not in chosen and pattern.search(line):
+                chosen.add(id(plugin))
+                out.append(plugin)
+        return out
+
+    def candidates_of_lines(self, lines: Sequence[str]) -> dict[int, list[Any]]:
+        """``candidates`` of many lines at once: position -> its plugins, when it has any.
+
+        One Aho-Corasick pass over the lines joined by newlines (and one over their case-folded
+        text) instead of two per line; a match is charged to the line it ends in. A literal
+        holding a newline could end in a line that lacks it: that only costs a ``search``, which
+        decides as in ``candidates`` (a match of a necessary pattern contains a literal of it, so
+        it is found only in lines the per-line pass would have searched too).
+        ``tests/test_prefilter.py`` compares both on varied text.
+        """
+        if self._always or self._custom or self._ungated:
+            found = {i: self.candidates(line) for i, line in enumerate(lines)}
+            return {i: plugins for i, plugins in found.items() if plugins}
+        # Which plugins a line can fire on depends on the line alone (see above), and history
+        # holds the same line in many blobs: a line met before (within a bound) takes its
+        # remembered answer and skips the automaton passes and the searches.
+        memo = self._memo
+        out: dict[int, list[Any]] = {}
+        fresh: list[int] = []
+        for i, line in enumerate(lines):
+            known = memo.get(line)
+            if known is None:
+                fresh.append(i)
+            elif known:
+                out[i] = known
+        if not fresh:
+            return out
+        if len(fresh) < len(lines):
+            lines = [lines[i] for i in fresh]
+        ids: dict[int, set[int]] = {}
+        text = "\n".join(lines)
+        starts = _starts(lines)
+        if self._exact_long is not None:
+            _charge(self._exact_long, text, starts, ids)
+        _charge_singles(self._exact_singles, text, starts, ids)
+        if self._folded_long is not None or self._folded_singles:
+            folded = text.casefold()
+            if len(folded) != len(text):  # some character folded to more: other offsets
+                starts = _starts([line.casefold() for line in lines])
+            if self._folded_long is not None:
+                _charge(self._folded_long, folded, starts, ids)
+            _charge_singles(self._folded_singles, folded, starts, ids)
+        if len(memo) + len(lines) > _MEMO_LINES:
+            memo.clear()
+        for j, line in enumerate(lines):
+            hits = ids.get(j)
+            plugins = self._chosen(line, hits) if hits else _NONE
+            memo[line] = plugins
+            if plugins:
+                out[fresh[j]] = plugins
+        return dict(sorted(out.items()))
+
+
+_NONE: list[Any] = []
+_MEMO_LINES = 200_000
+
+
+def _starts(lines: Sequence[str]) -> list[int]:
+    """Offsets at which each line begins in ``"\\n".join(lines)``."""
+    starts = [0] * len(lines)
+    at = 0
+    for i, line in enumerate(lines):
+        starts[i] = at
+        at += len(line) + 1
+    return starts
+
+
+def _charge(automaton: Any, text: str, starts: list[int], ids: dict[int, set[int]]) -> None:
+    from bisect import bisect_right
+
+    for end, found in automaton.iter(text):
+        line = bisect_right(starts, end) - 1
+        got = ids.get(line)
+        if got is None:
+            ids[line] = set(found)
+        else:
+            got.update(found)
+
+
+def _charge_singles(
+    singles: list[tuple[str, frozenset[int]]],
+    text: str,
+    starts: list[int],
+    ids: dict[int, set[int]],
+) -> None:
+    """``_charge`` for one-character literals: each line holding one is charged once."""
+    from bisect import bisect_right
+
+    ends = [*starts[1:], len(text)]
+    for char, found in singles:
+        at = text.find(char)
+        while at != -1:
+            line = bisect_right(starts, at) - 1
+            got = ids.get(line)
+            if got is None:
+                ids[line] = set(found)
+            else:
+                got.update(found)
+            at = text.find(char, ends[line])
+
+
+def _singles(words: dict[str, set[int]]) -> list[tuple[str, frozenset[int]]]:
+    return [(word, frozenset(ids)) for word, ids in sorted(words.items()) if len(word) == 1]
+
+
+def _longer(words: dict[str, set[int]]) -> dict[str, set[int]]:
+    return {word: ids for word, ids in words.items() if len(word) > 1}
+
+
+def _automaton(module: Any, words: dict[str, set[int]]) -> Any:
+    if not words:
+        return None
+    automaton = module.Automaton()
+    for word, ids in words.items():
+        automaton.add_word(word, frozenset(ids))
+    automaton.make_automaton()
+    return automaton
+
+
+# Regex detectors that override analyze_string only to drop some denylist hits.
+_DENYLIST_FILTERED = frozenset({"JwtTokenDetector"})
+
+
+def _necessary_patterns(plugin: Any) -> list[re.Pattern[str]] | None:
+    from detect_secrets.plugins import base, keyword
+    from detect_secrets.plugins.high_entropy_strings import HighEntropyStringsPlugin
+
+    cls = type(plugin)
+    declared = getattr(plugin, "necessary_patterns", None)
+    if declared:
+        return [p for p in declared if isinstance(p, re.Pattern)] or None
+    if isinstance(plugin, keyword.KeywordDetector):
+        alternation = "|".join(keyword.DENYLIST)
+        tables = [
+            keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP,
+            *keyword.REGEX_BY_FILETYPE.values(),
+        ]
+        if all(alternation in p.pattern for t in tables for p in t):
+            return [re.compile(alternation, re.IGNORECASE)]
+        return None
+    if isinstance(plugin, HighEntropyStringsPlugin):
+        shortest = int(2 ** float(plugin.entropy_limit)) + 1
+        charset = re.escape(plugin.charset)
+        return [re.compile(rf"(['\"])([{charset}]{{{shortest},}})(\1)")]
+    if isinstance(plugin, base.RegexBasedDetector):
+        plain = (
+            cls.analyze_line is base.BasePlugin.analyze_line
+            and cls.analyze_string is base.RegexBasedDetector.analyze_string
+        )
+        if plain or cls.__name__ in _DENYLIST_FILTERED:
+            return [p for p in plugin.denylist if isinstance(p, re.Pattern)] or None
+    return None
