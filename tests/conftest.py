@@ -14,7 +14,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SECRETSOPS = BIN / "secretsops"
-SARIF_SCHEMA = REPO_ROOT.parent / "shared" / "specs" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = REPO_ROOT / "tests" / "specs" / "sarif-schema-2.1.0.json"
 
 GIT_CONFIG = [
     "-c",

@@ -20,7 +20,7 @@ import jsonschema
 
 from secretsops.vault.emulator import Exchange
 
-SPECS = Path(__file__).resolve().parents[2] / ".." / "shared" / "specs"
+SPECS = Path(__file__).resolve().parents[1] / "specs"
 SECRETS_SPEC = SPECS / "secrets.json"
 
 
