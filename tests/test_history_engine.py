@@ -145,9 +145,9 @@ def test_remembered_views_equal_fresh_views(tmp_path: Path) -> None:
 
 def test_candidates_of_lines_with_a_small_memo(monkeypatch: Any) -> None:
     """The line memo is cleared when full, also between the lines of one call."""
-    import secretsops.scan.engine as detect
+    import secretsops.scan.prefilter as prefilter
 
-    monkeypatch.setattr(detect, "_MEMO_LINES", 64)
+    monkeypatch.setattr(prefilter, "_MEMO_LINES", 64)
     rng = random.Random(12)
     lines = _lines(rng)
     with Engine() as engine:
@@ -206,7 +206,7 @@ def test_compare_looks_up_only_the_changed_middle() -> None:
 def test_single_character_literals_charge_every_line_holding_them() -> None:
     """``_charge_singles`` marks exactly the lines holding each one-character literal, also
     at a line's first and last character and on empty lines."""
-    from secretsops.scan.engine import _charge_singles, _starts
+    from secretsops.scan.prefilter import _charge_singles, _starts
 
     rng = random.Random(9)
     singles = [(".", frozenset({1})), (":", frozenset({2, 3})), ("'", frozenset({4}))]
