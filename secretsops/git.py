@@ -58,8 +58,13 @@ def toplevel(path: Path) -> Path | None:
     start = path if path.is_dir() else path.parent
     try:
         out = run(["rev-parse", "--show-toplevel"], start)
-    except GitError:
-        return None
+    except GitError as exc:
+        if exc.returncode == 127 or "not a git repository (or any" in exc.stderr:
+            return None  # a plain folder (or no git at all): scanned as files
+        # A repository git cannot open (a .git file of garbage, a gitdir pointing nowhere, a
+        # dubious owner) must not be scanned as a plain folder and pass silently.
+        reason = exc.stderr.splitlines()[0].removeprefix("fatal: ") if exc.stderr else ""
+        raise NotARepositoryError(f"{start}: git cannot open this repository: {reason}") from exc
     text = out.decode("utf-8", "surrogateescape").strip()
     return Path(text) if text else None
 

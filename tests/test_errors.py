@@ -165,3 +165,12 @@ def test_unreadable_file_argument_is_an_input_error(repo: Repo) -> None:
     proc = run_unprivileged("scan", "locked.py", cwd=repo.path, locked=locked)
     assert_clean_error(proc)
     assert "locked.py" in proc.stderr
+
+
+def test_a_malformed_dot_git_is_an_input_error_not_a_plain_folder(folder: Repo) -> None:
+    folder.write("a.py", fakes.aws_line())
+    folder.write(".git", "garbage, not a gitfile\n")
+    for args in (["scan"], ["scan", "a.py"], ["scan", "--staged"], ["scan", "--history"]):
+        proc = folder.proc(*args)
+        assert_clean_error(proc)
+        assert "invalid gitfile format" in proc.stderr or "git cannot open" in proc.stderr, args
