@@ -59,8 +59,11 @@ def toplevel(path: Path) -> Path | None:
     try:
         out = run(["rev-parse", "--show-toplevel"], start)
     except GitError as exc:
-        if exc.returncode == 127 or "not a git repository (or any" in exc.stderr:
-            return None  # a plain folder (or no git at all): scanned as files
+        if exc.returncode == 127 or any(
+            reason in exc.stderr
+            for reason in ("not a git repository (or any", "must be run in a work tree")
+        ):
+            return None  # a plain folder, a bare repository or no git at all: no work tree
         # A repository git cannot open (a .git file of garbage, a gitdir pointing nowhere, a
         # dubious owner) must not be scanned as a plain folder and pass silently.
         reason = exc.stderr.splitlines()[0].removeprefix("fatal: ") if exc.stderr else ""
