@@ -196,6 +196,7 @@ def test_unreachable_vault_and_refused_credential_exit_2(
         )
         assert_clean_error(down)
         assert "cannot reach the vault" in down.stderr
+        assert len(down.stderr.strip().splitlines()) == 1, down.stderr
         wrong = repo.run(
             "migrate",
             "apply",
@@ -210,6 +211,7 @@ def test_unreachable_vault_and_refused_credential_exit_2(
         )
         assert_clean_error(wrong)
         assert "did not accept the credential" in wrong.stderr
+        assert "check --token" in wrong.stderr and "--credential" not in wrong.stderr
         # azure-identity's EnvironmentCredential, with no service principal in the environment
         unavailable = repo.run(
             "migrate",
@@ -225,6 +227,7 @@ def test_unreachable_vault_and_refused_credential_exit_2(
         )
         assert_clean_error(unavailable)
         assert "did not accept the credential" in unavailable.stderr
+        assert "check --credential" in unavailable.stderr
         assert_clean_error(repo.run("migrate", "apply", PLAN, "--credential", "bogus"))
     assert set(assert_files_whole(repo.path, plan).values()) == {"old"}
     _outputs_clean(gen, down.stdout, down.stderr, wrong.stdout, wrong.stderr, unavailable.stderr)

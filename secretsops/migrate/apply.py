@@ -303,9 +303,10 @@ class Applier:
         }
         missing = sorted(needed - verified)
         if missing:
-            outcome.problems.append(
-                f"{path} not rewritten: secret {missing[0]} is not verified in the vault"
-            )
+            if outcome.fatal is None:  # a fatal vault error already says why, in one line
+                outcome.problems.append(
+                    f"{path} not rewritten: secret {missing[0]} is not verified in the vault"
+                )
             return "waiting for the vault"
         assert state.content is not None
         text = state.content.text

@@ -104,9 +104,13 @@ class Current:
 class VaultClient:
     """What apply asks of a vault; every SDK error comes out as a one-line ``VaultError``."""
 
-    def __init__(self, client: SecretClient, url: str) -> None:
+    def __init__(
+        self, client: SecretClient, url: str, credential_option: str = "--credential"
+    ) -> None:
         self.client = client
         self.url = url
+        #: The option that gave the credential, named when the vault refuses it.
+        self.credential_option = credential_option
 
     def _error(self, exc: Exception, what: str) -> VaultError:
         from azure.core.exceptions import (
@@ -125,7 +129,7 @@ class VaultClient:
         if isinstance(exc, ClientAuthenticationError):
             return VaultError(
                 f"the vault at {self.url} did not accept the credential ({what}): "
-                f"{_first_line(exc.message)}; check --credential"
+                f"{_first_line(exc.message)}; check {self.credential_option}"
             )
         if isinstance(exc, ResourceExistsError):
             inner = ""
@@ -236,12 +240,15 @@ def connect(spec: Spec, state: Path) -> Iterator[VaultClient]:
         return
     url = check_url(spec.url)
     credential: Any
+    option = "--credential"
     if spec.credential == "emulator" or (spec.ca_file is not None and spec.credential == "default"):
         import secrets
 
+        if spec.token or os.environ.get(TOKEN_ENV):
+            option = f"--token ({TOKEN_ENV})"
         token = spec.token or os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(24)
         credential = EmulatorCredential(token)
     else:
         credential = azure_credential(spec.credential)
     with _client(url, credential, spec.ca_file) as client:
-        yield VaultClient(client, url)
+        yield VaultClient(client, url, option)
