@@ -219,3 +219,19 @@ def test_no_absolute_paths_in_reports(leaky: tuple[Repo, list[str]]) -> None:
         out = repo.scan("--format", fmt, str(repo.path)).stdout
         assert str(repo.path) not in out
         assert str(repo.path.resolve()) not in out
+
+
+def test_text_report_quotes_file_names_as_git_does(repo: Repo) -> None:
+    """A name with a newline, a tab or a double quote is one quoted name on one line (git's
+    C-style quoting), so one finding never reads as two."""
+    names = ["two\nlines.py", "tab\there.py", 'say "hi".py']
+    for name in names:
+        repo.write(name, fakes.aws_line() + "\n")
+    repo.git("add", "-A")
+    proc = repo.proc("scan")
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == len(names) + 1  # a line per finding, then the summary
+    assert any(line.startswith('"two\\nlines.py":1  ') for line in lines), lines
+    assert any(line.startswith('"tab\\there.py":1  ') for line in lines), lines
+    assert any(line.startswith('"say \\"hi\\".py":1  ') for line in lines), lines

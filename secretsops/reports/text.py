@@ -10,6 +10,36 @@ _DIM = "\033[2m"
 _RESET = "\033[0m"
 
 
+_C_ESCAPES = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\v": "\\v",
+    "\f": "\\f",
+    "\r": "\\r",
+    '"': '\\"',
+    "\\": "\\\\",
+}
+
+
+def quoted_path(path: str) -> str:
+    """A file name as git prints one (``core.quotePath=false``): as it is, unless it holds a
+    control character, a double quote or a backslash; then in double quotes with C escapes
+    (other control characters in octal), so a name always reads as one name on one line."""
+    if not any(ch in _C_ESCAPES or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        return path
+    out = []
+    for ch in path:
+        if ch in _C_ESCAPES:
+            out.append(_C_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):03o}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def _paint(text: str, code: str, color: bool) -> str:
     return f"{code}{text}{_RESET}" if color else text
 
@@ -37,7 +67,7 @@ def summary_line(report: Report) -> str:
 def render_text(report: Report, *, color: bool = False, show_secrets: bool = False) -> str:
     lines = []
     for f in report.findings:
-        location = f"{f.path}:{f.line}"
+        location = f"{quoted_path(f.path)}:{f.line}"
         shown = f.secret if show_secrets else f.preview
         where = f"  {f.commit[:12]}" if f.commit else ""
         if f.structural_path is not None:
@@ -48,6 +78,6 @@ def render_text(report: Report, *, color: bool = False, show_secrets: bool = Fal
         )
     for path, reason in sorted(report.stats.unparsed.items()):
         # The file's lines were still scanned; only its structure could not be read.
-        lines.append(_paint(f"{path}: skipped as a pipeline: {reason}", _DIM, color))
+        lines.append(_paint(f"{quoted_path(path)}: skipped as a pipeline: {reason}", _DIM, color))
     lines.append(_paint(summary_line(report), _DIM if not report.findings else _BOLD, color))
     return "\n".join(lines) + "\n"
