@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from secretsops.errors import BaselineError
+from secretsops.scan.aliases import split as split_alias
 from secretsops.scan.findings import Finding
 
 FORMAT_VERSION = "1.5.0"
@@ -266,7 +267,19 @@ def _merge_filters(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list
 def new_findings(findings: Iterable[Finding], baseline: Baseline) -> list[Finding]:
     """Findings the baseline does not already hold."""
     known = baseline.identities()
-    return [f for f in findings if (f.path, f.baseline_hash, f.type) not in known]
+    return [f for f in findings if not _accepted(f, known)]
+
+
+def _accepted(finding: Finding, known: set[Identity]) -> bool:
+    """Our own identity, or one of the names detect-secrets gives the same credential (a
+    baseline written by detect-secrets), in the same file."""
+    if (finding.path, finding.baseline_hash, finding.type) in known:
+        return True
+    for alias in finding.aliases:
+        kind, hashed = split_alias(alias)
+        if (finding.path, hashed, kind) in known:
+            return True
+    return False
 
 
 def save(baseline: Baseline, path: Path, *, previous: Baseline | None = None) -> bool:

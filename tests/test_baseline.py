@@ -471,3 +471,53 @@ def test_missing_baseline_is_a_clean_input_error(repo: Repo) -> None:
     assert_clean_error(proc)
     assert "nope.json" in proc.stderr
     assert_clean_error(repo.run("baseline", "update"))
+
+
+def _detect_secrets_baseline(repo: Repo) -> dict[str, Any]:
+    proc = subprocess.run(
+        [str(BIN / "detect-secrets"), "scan"],
+        cwd=repo.path,
+        env=base_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
+def test_every_entry_of_a_real_detect_secrets_baseline_is_honoured(repo: Repo) -> None:
+    """detect-secrets 1.5.0 names a GitHub token by its prefix and a storage key with its
+    ``AccountKey=``: those entries, labelled or not, accept our findings of the same secrets
+    (scan --baseline and the staged hook); a new secret is still reported."""
+    token, key, aws = fakes.github_token(), fakes.storage_account_key(), fakes.aws_access_key_id()
+    repo.write("deploy/gh.py", f'GH = "{token}"\n')
+    repo.write(
+        "appsettings.json",
+        '{"Storage": "DefaultEndpointsProtocol=https;AccountName=acct;'
+        f'AccountKey={key};EndpointSuffix=core.windows.net"}}\n',
+    )
+    repo.write("app/aws.py", fakes.aws_line(aws) + "\n")
+    repo.add()
+    repo.commit()
+    assert repo.scan().returncode == 1
+    data = _detect_secrets_baseline(repo)
+    types = {e["type"] for items in data["results"].values() for e in items}
+    assert {"GitHub Token", "Azure Storage Account access key", "AWS Access Key"} <= types
+    first = next(iter(data["results"].values()))
+    first[0]["is_secret"] = True  # audit labels do not change what an entry accepts
+    (repo.path / BASELINE).write_text(json.dumps(data, indent=2) + "\n")
+
+    scan = repo.scan("--baseline", BASELINE)
+    assert scan.returncode == 0, scan.stdout
+    history = repo.scan("--history", "--baseline", BASELINE)
+    assert history.returncode == 0, history.stdout
+
+    repo.write("README.md", "clean change\n")
+    repo.git("add", "README.md", BASELINE)
+    hook = repo.scan("--staged", "--baseline", BASELINE)
+    assert hook.returncode == 0, hook.stdout
+
+    repo.write("other.py", f'GH = "{fakes.github_token()}"\n')
+    scan = repo.scan("--baseline", BASELINE)
+    assert scan.returncode == 1 and scan.stdout.startswith("other.py:1  GitHub Token"), scan.stdout

@@ -29,6 +29,7 @@ from typing import Any
 
 from secretsops.git import BlobHeader
 from secretsops.scan import fingerprint as fp
+from secretsops.scan.aliases import aliases_of
 from secretsops.scan.engine import Engine, EngineConfig, RawSecret
 from secretsops.sources import decode, is_binary
 
@@ -55,6 +56,7 @@ class Hit:
     secret: str = field(default="", repr=False)
     column: int | None = None
     structural_path: str | None = None  # pipeline files (secretsops.pipelines)
+    aliases: tuple[str, ...] = ()  # detect-secrets' names for it (secretsops.scan.aliases)
 
     def json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -71,6 +73,8 @@ class Hit:
             data["column"] = self.column
         if self.structural_path is not None:
             data["structural_path"] = self.structural_path
+        if self.aliases:
+            data["aliases"] = list(self.aliases)
         return data
 
     @classmethod
@@ -88,6 +92,7 @@ class Hit:
             structural_path=(
                 str(data["structural_path"]) if data.get("structural_path") is not None else None
             ),
+            aliases=tuple(str(a) for a in data.get("aliases", ())),
         )
 
     @property
@@ -215,14 +220,14 @@ class BlobScanner:
             raw = self.engine.scan_text(task.path, text)
             self.engine.structure_errors.pop(task.path, None)
             whole = sorted(
-                _group(raw, first_view=False).values(),
+                _group(raw, first_view=False, path=task.path).values(),
                 key=lambda h: (h.line, h.type, h.fingerprint),
             )
             return Outcome(task.key, TEXT, whole, lines_scanned=len(view))
         if old_view is not None:
             numbers, carried = _compare(view, old_view, task.previous_hits)
         raw = self.engine.scan_view(task.path, view, numbers)
-        hits = _group(raw, first_view=True)
+        hits = _group(raw, first_view=True, path=task.path)
         for identity, (hit, lines) in carried.items():
             if identity in hits:
                 mine = hits[identity]
@@ -231,14 +236,19 @@ class BlobScanner:
                 mine.secret = mine.secret or hit.secret
             else:
                 hits[identity] = Hit(
-                    **{**hit.json(), "line": min(lines), "lines1": tuple(sorted(lines))},
+                    **{
+                        **hit.json(),
+                        "line": min(lines),
+                        "lines1": tuple(sorted(lines)),
+                        "aliases": hit.aliases,
+                    },
                     secret=hit.secret,
                 )
         if not hits:
             eager = self.engine.eager_view(task.path, text)
             if eager:
                 raw = self.engine.scan_view(task.path, eager, range(1, len(eager) + 1))
-                hits = _group(raw, first_view=False)
+                hits = _group(raw, first_view=False, path=task.path)
                 numbers = range(len(numbers) + len(eager))
         ordered = sorted(hits.values(), key=lambda h: (h.line, h.type, h.fingerprint))
         return Outcome(task.key, TEXT, ordered, lines_scanned=len(numbers))
@@ -311,7 +321,7 @@ def _common_tail(a: list[str], b: list[str], limit: int) -> int:
     return same
 
 
-def _group(raw: list[RawSecret], *, first_view: bool) -> dict[tuple[str, str], Hit]:
+def _group(raw: list[RawSecret], *, first_view: bool, path: str) -> dict[tuple[str, str], Hit]:
     """One Hit per (type, value), at its first line (scanner.findings_from_raw's identity)."""
     hits: dict[tuple[str, str], Hit] = {}
     for secret in sorted(raw, key=lambda r: r.line):
@@ -330,6 +340,7 @@ def _group(raw: list[RawSecret], *, first_view: bool) -> dict[tuple[str, str], H
                 secret=secret.secret,
                 column=secret.column,
                 structural_path=secret.structural_path,
+                aliases=aliases_of(path, secret.line_text, secret.secret),
             )
         elif first_view and secret.line not in hit.lines1:
             hit.lines1 = (*hit.lines1, secret.line)

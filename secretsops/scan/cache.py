@@ -37,7 +37,16 @@ def cache_key(settings: dict[str, Any], max_size: int) -> str:
     """What a cached result depends on: detectors and settings, versions, our source, limits."""
     from secretsops import __version__
     from secretsops.pipelines import MODULES as pipeline_modules
-    from secretsops.scan import blobs, engine, filters, fingerprint, literals, prefilter, views
+    from secretsops.scan import (
+        aliases,
+        blobs,
+        engine,
+        filters,
+        fingerprint,
+        literals,
+        prefilter,
+        views,
+    )
     from secretsops.scan.engine import plugin_modules
 
     digest = hashlib.sha256()
@@ -46,7 +55,7 @@ def cache_key(settings: dict[str, Any], max_size: int) -> str:
     digest.update(hashlib.sha256(fingerprint._key()).digest())
     import importlib
 
-    modules = [engine, prefilter, views, blobs, literals, fingerprint, filters]
+    modules = [engine, prefilter, views, blobs, literals, fingerprint, filters, aliases]
     modules += [importlib.import_module(m) for m in plugin_modules()]
     modules += [importlib.import_module(f"secretsops.pipelines.{m}") for m in pipeline_modules]
     for module in modules:

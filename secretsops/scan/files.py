@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from secretsops.scan import fingerprint as fp
+from secretsops.scan.aliases import aliases_of
 from secretsops.scan.engine import Engine, EngineConfig, RawSecret, is_baseline_file
 from secretsops.scan.findings import Finding, ScanResult, ScanStats
 from secretsops.sources import (
@@ -40,6 +41,7 @@ def findings_from_raw(
             preview=fp.preview(hit.secret),
             confidence=hit.confidence,
             baseline_hash=fp.baseline_hash(hit.secret),
+            aliases=aliases_of(path, hit.line_text, hit.secret),
             secret=hit.secret,
             plugin=hit.plugin,
             column=hit.column,

@@ -48,6 +48,9 @@ class Finding:
     occurrences: int = 1
     present_at_head: bool | None = None
     structural_path: str | None = None
+    #: detect-secrets' own (type, hashed secret) names for this credential, as
+    #: ``secretsops.scan.aliases`` makes them: a detect-secrets baseline entry may use one.
+    aliases: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def sort_key(self) -> tuple[str, int, str, str]:

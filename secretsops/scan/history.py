@@ -430,6 +430,7 @@ class _Run:
                     present_at_head=present,
                     column=hit.column,
                     structural_path=hit.structural_path,
+                    aliases=hit.aliases,
                 )
             )
         out.sort(key=lambda f: f.sort_key)
