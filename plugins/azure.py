@@ -14,8 +14,7 @@ import re
 from collections.abc import Iterator
 
 from detect_secrets.plugins import base
-
-from . import _base
+from secretsops_plugins import _base
 
 B64 = _base.B64
 _B = _base.NOT_B64_BEFORE

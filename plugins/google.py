@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterator
 
 from detect_secrets.plugins import base
-
-from . import _base
+from secretsops_plugins import _base
 
 
 class GoogleApiKeyDetector(base.RegexBasedDetector):

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from . import _base
+from secretsops_plugins import _base
 
 
 class KubernetesSecretDetector(_base.LineDetector):

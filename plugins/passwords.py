@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from . import _base
+from secretsops_plugins import _base
 
 _NAME = (
     r"[A-Za-z0-9_.\-]*?(?i:password|passwd|passphrase|pwd|secret|token|api[_\-]?key|apikey"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import unquote
 
-from . import _base
+from secretsops_plugins import _base
 
 # Hosts reserved for documentation and tests (RFC 2606, RFC 6761): no real credential works there.
 _DOC_HOST = re.compile(

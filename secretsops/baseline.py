@@ -97,9 +97,14 @@ class Baseline:
         return out
 
     def content_key(self) -> str:
-        """Everything but the timestamp, to decide whether a rewrite changes anything."""
+        """Everything but the timestamp and where plugins are installed (a plugin's ``path``
+        differs from machine to machine), to decide whether a rewrite changes anything."""
         data = self.json()
         data.pop("generated_at", None)
+        data["plugins_used"] = [
+            {k: v for k, v in p.items() if k != "path"} if isinstance(p, dict) else p
+            for p in data["plugins_used"]
+        ]
         return json.dumps(data, sort_keys=True)
 
 

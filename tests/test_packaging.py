@@ -99,13 +99,26 @@ def test_installed_scan_runs_our_plugins(installed: Path, repo: Repo) -> None:
 
 def test_installed_baseline_is_portable(installed: Path, repo: Repo) -> None:
     repo.write("a.json", json.dumps({"s": fakes.entra_client_secret()}))
+    repo.add()
+    repo.commit()  # detect-secrets scans tracked files only
     proc = _run([str(installed / "secretsops"), "baseline", "create"], cwd=repo.path)
     assert proc.returncode == 0, proc.stderr
     text = (repo.path / ".secrets.baseline").read_text()
     data = json.loads(text)
     assert "EntraClientSecretDetector" in {p["name"] for p in data["plugins_used"]}
-    assert "file://" not in text and str(installed.parent) not in text
+    # Our plugins are listed with the installed module's path, as detect-secrets' custom
+    # plugins are; nothing else names a place on this machine.
+    paths = {p["name"]: p["path"] for p in data["plugins_used"] if "path" in p}
+    assert "/site-packages/secretsops_plugins/" in paths["EntraClientSecretDetector"]
+    assert all(Path(p.removeprefix("file://")).is_file() for p in paths.values())
+    assert "AWSKeyDetector" not in paths or "secretsops_plugins" in paths["AWSKeyDetector"]
     assert str(repo.path) not in text
+    # The installed detect-secrets (a dependency) loads them from there.
+    ds = _run(
+        [str(installed / "detect-secrets"), "scan", "--baseline", ".secrets.baseline"],
+        cwd=repo.path,
+    )
+    assert ds.returncode == 0 and "Traceback" not in ds.stderr, ds.stderr
     # The checkout's copy reads what the installed copy wrote.
     assert repo.scan("--baseline", ".secrets.baseline").returncode == 0
 

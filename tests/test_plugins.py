@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import fakes
@@ -77,14 +78,22 @@ def test_a_baselined_github_token_does_not_hide_a_new_one(repo: Repo) -> None:
     assert "ci.env:2  GitHub Token" in proc.stdout
 
 
-def test_our_detectors_are_listed_without_a_path_in_baselines(repo: Repo) -> None:
+def test_our_detectors_are_listed_with_their_module_path_in_baselines(repo: Repo) -> None:
+    """As detect-secrets lists custom plugins: ``file://`` to the module (detect-secrets cannot
+    load a plugin it does not ship without one); its own plugins have no path."""
     repo.write("a.py", "x = 1\n")
     assert repo.run("baseline", "create").returncode == 0
     data = json.loads((repo.path / ".secrets.baseline").read_text())
     names = [p["name"] for p in data["plugins_used"]]
     assert "EntraClientSecretDetector" in names
     assert names.count("GitHubTokenDetector") == 1
-    assert all("path" not in p for p in data["plugins_used"])
+    import secretsops_plugins
+
+    folder = Path(secretsops_plugins.__file__).resolve().parent.as_uri()
+    by_name = {p["name"]: p for p in data["plugins_used"]}
+    assert by_name["EntraClientSecretDetector"]["path"] == f"{folder}/azure.py"
+    assert by_name["GitHubTokenDetector"]["path"] == f"{folder}/github.py"
+    assert "path" not in by_name["Base64HighEntropyString"]
 
 
 @pytest.mark.parametrize("prefix", ["glpat-", "gldt-", "glcbt-", "glcbt-1a_", "glrt-"])

@@ -232,10 +232,22 @@ class Engine:
             self._context = None
 
     def settings_json(self) -> dict[str, Any]:
-        """``plugins_used`` and ``filters_used`` as a detect-secrets baseline records them."""
+        """``plugins_used`` and ``filters_used`` as a detect-secrets baseline records them.
+
+        Our plugins carry a ``path``, ``file://`` to the installed module, as detect-secrets'
+        custom plugins do: plain ``detect-secrets`` loads them from there (it cannot load a
+        plugin it does not ship without one)."""
+        import inspect
+        from pathlib import Path
+
         from detect_secrets.settings import get_settings
 
         data: dict[str, Any] = get_settings().json()
+        ours = {cls.__name__: cls for cls in our_plugin_classes()}
+        for plugin in data.get("plugins_used", []):
+            cls = ours.get(plugin.get("name"))
+            if cls is not None:
+                plugin["path"] = Path(inspect.getfile(cls)).resolve().as_uri()
         return data
 
     @property
