@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -354,3 +355,64 @@ def repository_root(path: Path) -> Path:
         if work is not None:
             return work
     raise NotARepositoryError(f"{path} is not inside a git repository")
+
+
+_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
+_C_ESCAPE = re.compile(rb'\\([0-7]{3}|[abtnvfr"\\])')
+_C_CHARS = {
+    b"a": b"\a",
+    b"b": b"\b",
+    b"t": b"\t",
+    b"n": b"\n",
+    b"v": b"\v",
+    b"f": b"\f",
+    b"r": b"\r",
+    b'"': b'"',
+    b"\\": b"\\",
+}
+
+
+def unquoted(name: bytes) -> str:
+    """A path as git prints it in a diff header: C-quoted when it holds special characters."""
+    if len(name) >= 2 and name.startswith(b'"') and name.endswith(b'"'):
+        name = _C_ESCAPE.sub(
+            lambda m: bytes([int(m.group(1), 8)]) if len(m.group(1)) == 3 else _C_CHARS[m.group(1)],
+            name[1:-1],
+        )
+    return name.decode("utf-8", "surrogateescape")
+
+
+def added_lines(
+    root: Path, revisions: list[str], pathspecs: Iterable[str] = ()
+) -> dict[str, set[int]]:
+    """Line numbers of the new side that ``git diff REVISIONS`` adds, per path (a renamed file's
+    unchanged lines are not added: git's rename detection, as the range scans use)."""
+    out = run(
+        [
+            "-c",
+            "core.quotePath=false",
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "-M",
+            "-U0",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            *revisions,
+            "--",
+            *pathspecs,
+        ],
+        root,
+    )
+    added: dict[str, set[int]] = {}
+    path: str | None = None
+    for line in out.splitlines():
+        if line.startswith(b"+++ "):
+            name = unquoted(line[4:])
+            path = name[2:] if name.startswith("b/") else None
+            continue
+        match = _HUNK.match(line)
+        if match and path is not None:
+            start, count = int(match.group(1)), int(match.group(2) or b"1")
+            added.setdefault(path, set()).update(range(start, start + count))
+    return added

@@ -127,3 +127,45 @@ def test_hook_honours_the_baseline(hooked: Repo, hook_home: Heavy) -> None:
     assert code != 0
     assert "legacy.py:2  AWS Access Key" in out
     assert "legacy.py:1" not in out
+
+
+def test_without_a_baseline_an_old_committed_finding_does_not_block_a_clean_change(
+    hook_home: Heavy, tmp_path: Path
+) -> None:
+    """As gitleaks' pre-commit scan: only what the commit adds is judged, so a credential
+    committed long ago, in the very file the change edits, does not block it; one the change
+    adds does."""
+    repo = Repo(tmp_path / "plain")
+    old = fakes.aws_access_key_id()
+    repo.write("settings.py", "DEBUG = False\n" + fakes.aws_line(old) + "\n")
+    repo.write("README.md", "hello\n")
+    repo.add()
+    repo.commit("before the hook")
+    config = hook_home.hook_config.replace("        args: [--baseline, .secrets.baseline]\n", "")
+    assert "args" not in config
+    repo.write(".pre-commit-config.yaml", config)
+    proc = subprocess.run(
+        [PRE_COMMIT, "install"],
+        cwd=repo.path,
+        env=hook_env(hook_home.hook_home),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    repo.write("settings.py", "DEBUG = True\n" + fakes.aws_line(old) + "\n")
+    repo.write("README.md", "hello again\n")
+    repo.add("settings.py", "README.md", ".pre-commit-config.yaml")
+    code, out = commit(repo, hook_home, "clean change")
+    assert code == 0, out
+    assert "Passed" in out
+
+    before = head(repo)
+    with (repo.path / "settings.py").open("a") as handle:
+        handle.write(fakes.aws_line() + "\n")
+    repo.add("settings.py")
+    code, out = commit(repo, hook_home, "a new key")
+    assert code != 0, out
+    assert "settings.py:3  AWS Access Key" in out
+    assert "settings.py:2" not in out
+    assert head(repo) == before

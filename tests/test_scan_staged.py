@@ -48,14 +48,57 @@ def test_secret_only_in_the_working_file_is_not_reported(repo: Repo) -> None:
     assert repo.scan().returncode == 1
 
 
-def test_committed_secret_unchanged_in_index_is_still_in_the_index(repo: Repo) -> None:
-    # --staged reads the whole index: a commit contains every tracked file.
+def test_a_committed_secret_the_commit_does_not_touch_is_not_scanned(repo: Repo) -> None:
+    """--staged reads what the next commit adds or changes, not the whole index."""
     repo.write("old.py", fakes.aws_line())
+    repo.write("notes.txt", "a\n")
     repo.add()
     repo.commit()
+    repo.write("notes.txt", "b\n")
+    repo.add("notes.txt")
     code, report = staged_json(repo)
+    assert code == 0, report
+    assert report["summary"]["files_scanned"] == 1
+
+
+def test_without_a_baseline_only_the_lines_the_commit_adds_are_judged(repo: Repo) -> None:
+    old = fakes.aws_access_key_id()
+    repo.write("config.py", "x = 1\n" + fakes.aws_line(old) + "\n")
+    repo.add()
+    repo.commit()
+    repo.write("config.py", "x = 2\n" + fakes.aws_line(old) + "\n")
+    repo.add("config.py")
+    assert staged_json(repo) == (0, staged_json(repo)[1])
+    assert staged_json(repo, "config.py")[0] == 0  # the hook's form: files named
+    repo.write("config.py", "x = 2\n" + fakes.aws_line(old) + "\n" + fakes.aws_line() + "\n")
+    repo.add("config.py")
+    code, report = staged_json(repo, "config.py")
     assert code == 1
-    assert locations(report) == [("old.py", 1)]
+    assert locations(report) == [("config.py", 3)]
+    # A file only moved adds nothing (rename detection, as the range scans).
+    repo.commit()
+    repo.git("mv", "config.py", "settings.py")
+    assert staged_json(repo)[0] == 0
+
+
+def test_with_a_baseline_the_staged_files_are_read_whole(repo: Repo) -> None:
+    repo.write("config.py", "x = 1\n" + fakes.aws_line() + "\n")
+    repo.add()
+    repo.commit()
+    assert call_secretsops("baseline", "create", cwd=repo.path).returncode == 0
+    repo.write("config.py", "x = 2\n" + fakes.aws_line() + "\n" + fakes.aws_line() + "\n")
+    repo.add("config.py")
+    code, report = staged_json(repo, "--baseline", ".secrets.baseline")
+    assert code == 1
+    assert sorted(line for _, line in locations(report)) == [2, 3]  # line 2's key is new too
+
+
+def test_before_the_first_commit_everything_staged_is_new(tmp_path: Any) -> None:
+    repo = Repo(tmp_path / "fresh")
+    repo.write("a.py", fakes.aws_line() + "\n")
+    repo.add()
+    code, report = staged_json(repo)
+    assert code == 1 and locations(report) == [("a.py", 1)]
 
 
 def test_file_arguments_limit_a_staged_scan(repo: Repo) -> None:

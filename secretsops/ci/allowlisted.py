@@ -18,28 +18,11 @@ from secretsops.scan.engine import Engine, EngineConfig
 
 MARKER = re.compile(r"pragma: ?allowlist[ -](?:nextline[ -])?secret|gitleaks:allow", re.IGNORECASE)
 _GREP = ["-e", "allowlist", "-e", "gitleaks:allow"]
-_HUNK = re.compile(rb"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
 
 
 def added_lines(root: Path, base: str, head: str = "HEAD") -> dict[str, set[int]]:
-    """Line numbers at ``head`` that ``base...head`` adds, per path (a renamed file's
-    unchanged lines are not added: git's rename detection, as the range scan uses)."""
-    out = git.run(
-        ["diff", "--no-color", "--no-ext-diff", "-M", "-U0", f"{base}...{head}", "--"],
-        root,
-    )
-    added: dict[str, set[int]] = {}
-    path: str | None = None
-    for line in out.splitlines():
-        if line.startswith(b"+++ "):
-            name = line[4:].decode("utf-8", "surrogateescape")
-            path = name[2:] if name.startswith("b/") else None
-            continue
-        match = _HUNK.match(line)
-        if match and path is not None:
-            start, count = int(match.group(1)), int(match.group(2) or b"1")
-            added.setdefault(path, set()).update(range(start, start + count))
-    return added
+    """Line numbers at ``head`` that ``base...head`` adds, per path."""
+    return git.added_lines(root, [f"{base}...{head}"])
 
 
 def marked_files(root: Path, paths: list[str] | None, head: str = "HEAD") -> list[str]:

@@ -33,14 +33,48 @@ def _pathspecs(paths: Sequence[Path], root: Path) -> list[str]:
     return specs
 
 
+def changed_paths(root: Path, specs: Sequence[str] = ()) -> set[str] | None:
+    """Paths whose staged content the next commit adds or changes (renames followed, deletions
+    left out); None before the first commit, when the whole index is new."""
+    if git.resolve(root, "HEAD") is None:
+        return None
+    out = git.run(
+        [
+            "diff",
+            "--cached",
+            "--name-only",
+            "-z",
+            "-M",
+            "--diff-filter=ACMRT",
+            "HEAD",
+            "--",
+            *specs,
+        ],
+        root,
+    )
+    return set(git.zsplit(out))
+
+
+def added_lines(root: Path, paths: Sequence[Path]) -> dict[str, set[int]] | None:
+    """Per staged path, the line numbers the next commit adds to it (what gitleaks' pre-commit
+    scan reads); None before the first commit, when every line is added."""
+    if git.resolve(root, "HEAD") is None:
+        return None
+    specs = _pathspecs(paths, root) if paths else []
+    return git.added_lines(root, ["--cached", "HEAD"], specs)
+
+
 def items(paths: Sequence[Path], max_size: int) -> tuple[Path, Iterator[Item]]:
-    """The root and the staged content of ``paths`` (or of the whole index)."""
+    """The root and the staged content of ``paths``; with no paths, of the files the next
+    commit adds or changes (a commit hook's files), not the whole index."""
     root = staged_root(paths)
     specs = _pathspecs(paths, root) if paths else []
+    changed = None if paths else changed_paths(root)
     entries = [
         e
         for e in git.index_entries(root, specs)
         if e.mode not in (git.GITLINK_MODE, git.SYMLINK_MODE)
+        and (changed is None or e.path in changed)
     ]
 
     def generate() -> Iterator[Item]:
