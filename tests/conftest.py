@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SECRETSOPS = BIN / "secretsops"
 SARIF_SCHEMA = REPO_ROOT / "tests" / "specs" / "sarif-schema-2.1.0.json"
+#: The user cache folder of every secretsops the tests run (the candidate gate's patterns):
+#: one per session, never the user's own.
+CACHE_DIR = tempfile.mkdtemp(prefix="secretsops-test-cache-")
 
 GIT_CONFIG = [
     "-c",
@@ -45,6 +50,7 @@ def base_env() -> dict[str, str]:
             "GIT_COMMITTER_NAME": "t",
             "GIT_COMMITTER_EMAIL": "t@example.com",
             "PYTHONDONTWRITEBYTECODE": "1",
+            "SECRETSOPS_CACHE_DIR": CACHE_DIR,
         }
     )
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
@@ -215,9 +221,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    shutil.rmtree(CACHE_DIR, ignore_errors=True)
     if _heavy is not None:
-        import shutil
-
         _heavy.close()
         shutil.rmtree(_heavy.root, ignore_errors=True)
 

@@ -172,16 +172,11 @@ def scan(
             max_file_size=limit,
             config=config,
             exclude=excludes,
+            # A commit hook without a baseline: only what the commit adds, as gitleaks does,
+            # so a secret committed long ago in a file this commit edits does not block it.
+            added_only=staged and known is None and ci_plan is None,
         )
     findings = result.findings if ci_plan is None else ci_plan.own(result.findings)
-    if staged and known is None and ci_plan is None:
-        # A commit hook without a baseline: only what the commit adds, as gitleaks does, so a
-        # secret committed long ago in a file this commit edits does not block it.
-        from secretsops.sources.staged import added_lines
-
-        added = added_lines(Path(result.root), list(paths or []))
-        if added is not None:
-            findings = [f for f in findings if f.line in added.get(f.path, ())]
     accepted: list[Finding] = []
     if known is not None:
         new = baseline_mod.new_findings(findings, known)

@@ -251,6 +251,15 @@ class Engine:
         return data
 
     @property
+    def prefilter(self) -> Prefilter | None:
+        return self._prefilter
+
+    @property
+    def reads_pipelines(self) -> bool:
+        """Whether the structural detector of pipeline definitions is enabled."""
+        return self._structural is not None
+
+    @property
     def plugin_types(self) -> dict[str, str]:
         """Plugin class name -> secret type, for every active plugin."""
         types = {type(p).__name__: p.secret_type for p in self._plugins}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from secretsops.scan import fingerprint as fp
 from secretsops.scan.aliases import aliases_of
 from secretsops.scan.engine import Engine, EngineConfig, RawSecret, is_baseline_file
 from secretsops.scan.findings import Finding, ScanResult, ScanStats
+from secretsops.scan.gate import Gate
 from secretsops.sources import (
     DEFAULT_MAX_FILE_SIZE,
     SKIP_BINARY,
@@ -66,6 +68,19 @@ def scan_items(
     exclude: Iterable[str] = (),
 ) -> tuple[list[Finding], ScanStats]:
     """Scan every item; skipped, binary and excluded items are counted, never fatal."""
+    return _scan_items(items, lambda: engine, exclude=exclude)
+
+
+def _scan_items(
+    items: Iterable[Item],
+    engine_of: Callable[[], Engine],
+    *,
+    exclude: Iterable[str] = (),
+    gate: Gate | None = None,
+    lines: dict[str, set[int]] | None = None,
+) -> tuple[list[Finding], ScanStats]:
+    """``scan_items`` with the engine made on first need: files the gate proves clean (on
+    ``lines`` of them, when given) are counted as scanned without it."""
     excluded = set(exclude)
     stats = ScanStats()
     findings: list[Finding] = []
@@ -89,6 +104,11 @@ def scan_items(
         text = decode(item.data)
         stats.files_scanned += 1
         stats.lines_scanned += text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+        if gate is not None:
+            numbers = None if lines is None else lines.get(item.path, set())
+            if gate.clean(item.path, text, numbers):
+                continue
+        engine = engine_of()
         findings.extend(findings_from_raw(item.path, engine.scan_text(item.path, text), item))
         reason = engine.structure_errors.pop(item.path, None)
         if reason is not None:
@@ -107,8 +127,12 @@ def scan_paths(
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     config: EngineConfig | None = None,
     exclude: Iterable[str] = (),
+    added_only: bool = False,
 ) -> tuple[ScanResult, dict[str, str], dict[str, Any]]:
     """Scan the working tree (or the index) under ``paths``.
+
+    ``added_only`` (with ``staged``): only findings on lines the next commit adds, as a commit
+    hook without a baseline reports (every line before the first commit).
 
     Returns the result, the active detectors (secret type -> class name) and the engine's
     settings as a baseline records them.
@@ -117,17 +141,39 @@ def scan_paths(
     from secretsops.sources import worktree
 
     source: Iterable[Item]
+    added: dict[str, set[int]] | None = None
     if staged:
         root, source = staged_source.items(paths, max_file_size)
+        if added_only:
+            added = staged_source.added_lines(root, paths)
     else:
         selection = worktree.select(paths)
         root = selection.root
         source = worktree.items(selection, max_file_size)
     root_excludes = {_relative_to(Path(e), root) for e in exclude}
-    with Engine(config) as engine:
-        findings, stats = scan_items(source, engine, exclude=root_excludes)
-        detectors = {t: name for name, t in engine.plugin_types.items()}
-        settings = engine.settings_json()
+    config = config or EngineConfig()
+    gate = Gate.load(config)
+    with ExitStack() as stack:
+        made: list[Engine] = []
+
+        def engine_of() -> Engine:
+            if not made:
+                made.append(stack.enter_context(Engine(config)))
+            return made[0]
+
+        findings, stats = _scan_items(
+            source, engine_of, exclude=root_excludes, gate=gate, lines=added
+        )
+        if added is not None:
+            findings = [f for f in findings if f.line in added.get(f.path, ())]
+        if made or gate is None:
+            engine = engine_of()
+            detectors = {t: name for name, t in engine.plugin_types.items()}
+            settings = engine.settings_json()
+            if gate is None:
+                Gate.save(config, engine)
+        else:
+            detectors, settings = dict(gate.detectors), gate.settings
     return ScanResult(findings=findings, stats=stats, root=str(root)), detectors, settings
 
 

@@ -73,6 +73,14 @@ class Prefilter:
         self._exact_long = _automaton(ahocorasick, _longer(exact))
         self._folded_long = _automaton(ahocorasick, _longer(folded))
 
+    def gate_checks(self) -> list[re.Pattern[str]] | None:
+        """Every necessary pattern, when every plugin is gated by them (a line none of them
+        searches has no candidate plugin); None when some plugin runs on every line or decides
+        for itself (``secretsops.scan.gate`` then skips nothing)."""
+        if self._always or self._custom:
+            return None
+        return [pattern for _, pattern in self._checks]
+
     def candidates(self, line: str) -> list[Any]:
         out = list(self._always)
         out.extend(p for p in self._custom if p.candidate(line))
