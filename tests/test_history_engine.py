@@ -16,6 +16,7 @@ import sysconfig
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Repo
 from test_prefilter import credential_lines
 
@@ -50,12 +51,21 @@ def _names(plugins: list[Any]) -> list[str]:
     return [type(p).__name__ for p in plugins]
 
 
-def test_candidates_of_lines_equals_candidates_per_line() -> None:
+@pytest.fixture(params=["hyperscan", "ahocorasick"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each prefilter back-end in turn, as ``$SECRETSOPS_PREFILTER`` chooses it."""
+    name: str = request.param
+    monkeypatch.setenv("SECRETSOPS_PREFILTER", name)
+    return name
+
+
+def test_candidates_of_lines_equals_candidates_per_line(backend: str) -> None:
     rng = random.Random(11)
     lines = _lines(rng)
     with Engine() as engine:
         prefilter = engine._prefilter
         assert isinstance(prefilter, Prefilter)
+        assert prefilter.backend == backend
         expected = {i: _names(prefilter.candidates(line)) for i, line in enumerate(lines)}
         expected = {i: names for i, names in expected.items() if names}
         assert len(expected) > 500  # the corpus does exercise the plugins
@@ -143,7 +153,7 @@ def test_remembered_views_equal_fresh_views(tmp_path: Path) -> None:
         assert yaml_views and py_views and yaml_views != py_views  # two views of each blob
 
 
-def test_candidates_of_lines_with_a_small_memo(monkeypatch: Any) -> None:
+def test_candidates_of_lines_with_a_small_memo(monkeypatch: Any, backend: str) -> None:
     """The line memo is cleared when full, also between the lines of one call."""
     import secretsops.scan.prefilter as prefilter
 
@@ -153,6 +163,7 @@ def test_candidates_of_lines_with_a_small_memo(monkeypatch: Any) -> None:
     with Engine() as engine:
         prefilter = engine._prefilter
         assert isinstance(prefilter, Prefilter)
+        assert prefilter.backend == backend
         for _ in range(30):
             chunk = rng.sample(lines, rng.randint(0, 200)) * rng.randint(1, 2)
             got = prefilter.candidates_of_lines(chunk)

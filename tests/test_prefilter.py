@@ -16,6 +16,7 @@ from pathlib import Path
 
 import corpus as credential_corpus
 import pytest
+from conftest import Repo, assert_clean_error, base_env
 
 from secretsops.sample import fake_values
 from secretsops.scan.engine import Engine
@@ -100,10 +101,13 @@ def scan_all(engine: Engine, files: dict[str, str]) -> list[tuple[str, int, str,
     return sorted(out)
 
 
+@pytest.mark.parametrize("backend", ["hyperscan", "ahocorasick"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_prefilter_loses_nothing(seed: int) -> None:
+def test_prefilter_loses_nothing(seed: int, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRETSOPS_PREFILTER", backend)
     files = corpus(random.Random(seed))
     with Engine() as engine:
+        assert engine.prefilter is not None and engine.prefilter.backend == backend
         engine.use_prefilter = False
         slow = scan_all(engine, files)
         engine.use_prefilter = True
@@ -161,3 +165,30 @@ def test_required_literals_hold_for_matches() -> None:
                     hay = text.casefold() if fold else text
                     needles = {lit.casefold() for lit in literals} if fold else literals
                     assert any(n in hay for n in needles), (pattern.pattern[:40], literals)
+
+
+def test_an_unknown_prefilter_back_end_is_a_one_line_error(repo: Repo) -> None:
+    repo.write("a.py", 'password = "' + _draw(random.Random(1), ALNUM, 16) + '"\n')
+    proc = repo.proc("scan", env={**base_env(), "SECRETSOPS_PREFILTER": "pcre"})
+    assert_clean_error(proc)
+    assert "SECRETSOPS_PREFILTER" in proc.stderr
+
+
+def test_a_cached_hyperscan_database_answers_as_a_compiled_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second engine loads the database the first one compiled and saved (a loaded
+    database needs its own scratch space); both give the Aho-Corasick answers."""
+    pytest.importorskip("hyperscan")
+    monkeypatch.setenv("SECRETSOPS_CACHE_DIR", str(tmp_path))
+    lines = [line for text in corpus(random.Random(4)).values() for line in text.splitlines()]
+    answers = []
+    for backend in ("hyperscan", "hyperscan", "ahocorasick"):
+        monkeypatch.setenv("SECRETSOPS_PREFILTER", backend)
+        with Engine() as engine:
+            assert engine.prefilter is not None
+            found = engine.prefilter.candidates_of_lines(lines)
+            answers.append({i: [type(p).__name__ for p in ps] for i, ps in found.items()})
+        if not answers[1:]:
+            assert list(tmp_path.glob("hyperscan-*.db"))  # saved by the first engine
+    assert answers[0] and answers[0] == answers[1] == answers[2]

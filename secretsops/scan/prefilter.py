@@ -26,12 +26,16 @@ class Prefilter:
     - any other plugin is always a candidate (no shortcut is taken for what we cannot prove).
 
     Those necessary patterns are themselves gated by their required literals
-    (``secretsops.scan.literals``), found for all patterns at once with one Aho-Corasick
-    automaton per line (case-folded for case-insensitive patterns), so most lines cost one
-    pass of C code and no regular expression at all.
+    (``secretsops.scan.literals``), found for all patterns at once (case-folded for
+    case-insensitive patterns), so most lines cost one pass of C code and no regular
+    expression at all. Over many lines (``candidates_of_lines``) the literals are found by one
+    Hyperscan database scan of the joined lines (``_HyperscanIndex``), or, where the
+    ``hyperscan`` wheel is not installed (or ``SECRETSOPS_PREFILTER=ahocorasick``), by
+    Aho-Corasick automata (``pyahocorasick``); both give the same answers
+    (``tests/test_history_engine.py`` runs both).
     """
 
-    def __init__(self, plugins: Sequence[Any]) -> None:
+    def __init__(self, plugins: Sequence[Any], backend: str | None = None) -> None:
         import ahocorasick
 
         from secretsops.scan.literals import is_case_insensitive, required_literals
@@ -72,6 +76,12 @@ class Prefilter:
         self._folded_singles = _singles(folded)
         self._exact_long = _automaton(ahocorasick, _longer(exact))
         self._folded_long = _automaton(ahocorasick, _longer(folded))
+        self.backend = _backend(backend)
+        self._hs_exact: _HyperscanIndex | None = None
+        self._hs_folded: _HyperscanIndex | None = None
+        if self.backend == "hyperscan":
+            self._hs_exact = _HyperscanIndex.of(exact)
+            self._hs_folded = _HyperscanIndex.of(folded)
 
     def gate_checks(self) -> list[re.Pattern[str]] | None:
         """Every necessary pattern, when every plugin is gated by them (a line none of them
@@ -135,6 +145,24 @@ class Prefilter:
         if len(fresh) < len(lines):
             lines = [lines[i] for i in fresh]
         ids: dict[int, set[int]] = {}
+        if self.backend == "hyperscan":
+            if self._hs_exact is not None:
+                self._hs_exact.charge(lines, ids)
+            if self._hs_folded is not None:
+                self._hs_folded.charge([line.casefold() for line in lines], ids)
+        else:
+            self._charge_automata(lines, ids)
+        if len(memo) + len(lines) > _MEMO_LINES:
+            memo.clear()
+        for j, line in enumerate(lines):
+            hits = ids.get(j)
+            plugins = self._chosen(line, hits) if hits else _NONE
+            memo[line] = plugins
+            if plugins:
+                out[fresh[j]] = plugins
+        return dict(sorted(out.items()))
+
+    def _charge_automata(self, lines: Sequence[str], ids: dict[int, set[int]]) -> None:
         text = "\n".join(lines)
         starts = _starts(lines)
         if self._exact_long is not None:
@@ -147,15 +175,127 @@ class Prefilter:
             if self._folded_long is not None:
                 _charge(self._folded_long, folded, starts, ids)
             _charge_singles(self._folded_singles, folded, starts, ids)
-        if len(memo) + len(lines) > _MEMO_LINES:
-            memo.clear()
-        for j, line in enumerate(lines):
-            hits = ids.get(j)
-            plugins = self._chosen(line, hits) if hits else _NONE
-            memo[line] = plugins
-            if plugins:
-                out[fresh[j]] = plugins
-        return dict(sorted(out.items()))
+
+
+BACKENDS = ("hyperscan", "ahocorasick")
+
+
+def _backend(chosen: str | None) -> str:
+    """``chosen``, else ``$SECRETSOPS_PREFILTER``, else Hyperscan when its wheel imports."""
+    import os
+
+    name = chosen or os.environ.get("SECRETSOPS_PREFILTER") or ""
+    if name and name not in BACKENDS:
+        from secretsops.errors import UsageError
+
+        raise UsageError(f"SECRETSOPS_PREFILTER must be one of {', '.join(BACKENDS)}: {name!r}")
+    if name == "ahocorasick":
+        return name
+    try:
+        import hyperscan  # noqa: F401
+    except ImportError:
+        if name == "hyperscan":
+            from secretsops.errors import UsageError
+
+            raise UsageError(
+                "SECRETSOPS_PREFILTER=hyperscan: the hyperscan package is not installed"
+            ) from None
+        return "ahocorasick"
+    return "hyperscan"
+
+
+class _HyperscanIndex:
+    """Which lines hold a literal of which necessary pattern: one Hyperscan block-mode scan.
+
+    One expression per pattern: the alternation of its literals, then the rest of the line
+    and its newline (``(?:lit|...)[^\\n]*\\n``). Hyperscan reports a pattern once per end
+    offset, and every match of that expression in a line ends at the line's newline, so each
+    (pattern, line) is reported once, however many literals the line holds: Python is called
+    per candidate line, not per literal occurrence. Literals are written byte by byte
+    (``\\xHH``) and scanned in UTF-8, so a literal occurs in a line's UTF-8 bytes exactly when
+    it occurs in the line. The compiled database is cached (``hyperscan.dumpb``) in the user's
+    cache folder, keyed by its expressions and the library's version.
+    """
+
+    def __init__(self, database: Any) -> None:
+        self._db = database
+
+    @classmethod
+    def of(cls, words: dict[str, set[int]]) -> _HyperscanIndex | None:
+        by_check: dict[int, set[str]] = {}
+        for word, checks in words.items():
+            for check in checks:
+                by_check.setdefault(check, set()).add(word)
+        if not by_check:
+            return None
+        ids = sorted(by_check)
+        expressions = [
+            b"(?:" + b"|".join(_hs_literal(w) for w in sorted(by_check[i])) + rb")[^\n]*\n"
+            for i in ids
+        ]
+        return cls(_hs_database(expressions, ids))
+
+    def charge(self, lines: Sequence[str], ids: dict[int, set[int]]) -> None:
+        from bisect import bisect_left
+        from itertools import accumulate
+
+        text = "\n".join(lines) + "\n"
+        data = text.encode("utf-8", "surrogatepass")
+        if len(data) == len(text):
+            ends = list(accumulate(len(line) + 1 for line in lines))
+        else:
+            ends = list(
+                accumulate(len(line.encode("utf-8", "surrogatepass")) + 1 for line in lines)
+            )
+        found: list[tuple[int, int]] = []
+
+        def report(check: int, _start: int, end: int, _flags: int, _ctx: Any) -> None:
+            found.append((check, end))
+
+        self._db.scan(data, match_event_handler=report)
+        for check, end in found:
+            position = bisect_left(ends, end)
+            got = ids.get(position)
+            if got is None:
+                ids[position] = {check}
+            else:
+                got.add(check)
+
+
+def _hs_literal(word: str) -> bytes:
+    return b"".join(
+        bytes([b]) if chr(b).isascii() and chr(b).isalnum() else b"\\x%02x" % b
+        for b in word.encode("utf-8", "surrogatepass")
+    )
+
+
+def _hs_database(expressions: list[bytes], ids: list[int]) -> Any:
+    import hashlib
+    import os
+
+    import hyperscan
+
+    from secretsops.scan.gate import cache_dir
+
+    version = getattr(hyperscan, "__version__", "")
+    key = hashlib.sha256(repr((version, expressions, ids)).encode()).hexdigest()[:32]
+    path = cache_dir() / f"hyperscan-{key}.db"
+    try:
+        loaded = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
+        loaded.scratch = hyperscan.Scratch(loaded)  # a loaded database comes without one
+        return loaded
+    except (OSError, hyperscan.error):
+        pass
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=expressions, ids=ids, elements=len(expressions))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_bytes(hyperscan.dumpb(database))
+        os.replace(temp, path)
+    except OSError:
+        pass
+    return database
 
 
 _NONE: list[Any] = []
