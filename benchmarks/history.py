@@ -31,9 +31,14 @@ SECRETSOPS = BIN / "secretsops"
 GITLEAKS = shutil.which("gitleaks", path=str(BIN)) or "gitleaks"
 
 
-def timed(cmd: list[str], cwd: Path, stdout: int | None = subprocess.DEVNULL) -> dict[str, float]:
+def timed(
+    cmd: list[str],
+    cwd: Path,
+    stdout: int | None = subprocess.DEVNULL,
+    env: dict[str, str] | None = None,
+) -> dict[str, float]:
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
@@ -54,10 +59,22 @@ def git(
     return out.stdout.decode().strip()
 
 
-def secretsops_run(repo: Path, out: Path, jobs: int, cache: bool) -> dict[str, float]:
+def secretsops_run(
+    repo: Path, out: Path, jobs: int, cache: bool, backend: str | None = None
+) -> dict[str, float]:
     cmd = [str(SECRETSOPS), "scan", "--history", str(repo), "-f", "json", "-o", str(out)]
     cmd += ["-j", str(jobs), "--quiet"] + ([] if cache else ["--no-cache"])
-    return timed(cmd, repo)
+    env = dict(os.environ, SECRETSOPS_PREFILTER=backend) if backend else None
+    return timed(cmd, repo, env=env)
+
+
+def findings_of(report: Path) -> set[tuple[str, ...]]:
+    """What a JSON report found, as comparable rows (path, line, type, fingerprint, commit)."""
+    rows = json.loads(report.read_text())["findings"]
+    return {
+        (f["path"], str(f.get("line")), f["type"], f["fingerprint"], str(f.get("commit")))
+        for f in rows
+    }
 
 
 def gitleaks_run(repo: Path, out: Path) -> dict[str, float]:
@@ -167,6 +184,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--skip-cache", action="store_true", help="skip the cached-rescan figure")
+    parser.add_argument(
+        "--backends",
+        default="hyperscan,ahocorasick",
+        help="prefilter back-ends to time (SECRETSOPS_PREFILTER), each alternating with gitleaks;"
+        " their findings are compared",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="secretsops-bench-"))
     try:
@@ -182,18 +205,23 @@ def main() -> int:
             "blob"
         )
         print(f"repository: {repo}  commits (all refs): {commits}  blobs: {blobs}")
-        ours_out, theirs_out = work / "ours.json", work / "gitleaks.json"
-        ours: list[dict[str, float]] = []
+        backends = [b for b in args.backends.split(",") if b]
+        outs = {b: work / f"ours-{b}.json" for b in backends}
+        theirs_out = work / "gitleaks.json"
+        ours: dict[str, list[dict[str, float]]] = {b: [] for b in backends}
         theirs: list[dict[str, float]] = []
         floor: list[dict[str, float]] = []
         for _ in range(args.runs):
-            ours.append(secretsops_run(repo, ours_out, args.jobs, cache=False))
+            for backend in backends:
+                ours[backend].append(secretsops_run(repo, outs[backend], args.jobs, False, backend))
             theirs.append(gitleaks_run(repo, theirs_out))
             floor.append(floor_run(repo))
-        n_ours, n_theirs, missed = compare(ours_out, theirs_out)
-        row = "{:<11} {:>9} {:>9} {:>9} {:>9}"
+        ours_out = outs[backends[0]]
+        _, n_theirs, missed = compare(ours_out, theirs_out)
+        row = "{:<24} {:>9} {:>9} {:>9} {:>9}"
         print(row.format("tool", "wall s", "cpu s", "rss MB", "findings"))
-        for name, runs, count in (("secretsops", ours, n_ours), ("gitleaks", theirs, n_theirs)):
+        table = [(f"secretsops ({b})", ours[b], len(findings_of(outs[b]))) for b in backends]
+        for name, runs, count in [*table, ("gitleaks", theirs, n_theirs)]:
             print(
                 row.format(
                     name,
@@ -204,8 +232,17 @@ def main() -> int:
                 )
             )
         print(f"floor (cat-file --batch-all-objects --batch): {median(floor, 'wall'):.2f} s")
-        ratio = median(ours, "wall") / median(theirs, "wall")
-        print(f"ratio secretsops/gitleaks wall: {ratio:.2f}  (target <= 0.5)")
+        for backend in backends:
+            wall = median(ours[backend], "wall") / median(theirs, "wall")
+            cpu = median(ours[backend], "cpu") / median(theirs, "cpu")
+            print(
+                f"ratio secretsops ({backend})/gitleaks: wall {wall:.2f} (target <= 0.5), "
+                f"cpu {cpu:.2f}"
+            )
+        if len(backends) > 1:
+            first = findings_of(outs[backends[0]])
+            same = all(findings_of(outs[b]) == first for b in backends[1:])
+            print(f"findings identical across back-ends: {'yes' if same else 'NO'}")
         print(f"gitleaks findings secretsops does not report, by rule: {missed or 'none'}")
         if not args.skip_cache:
             mirror = work / "mirror.git"

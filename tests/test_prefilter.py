@@ -192,3 +192,52 @@ def test_a_cached_hyperscan_database_answers_as_a_compiled_one(
         if not answers[1:]:
             assert list(tmp_path.glob("hyperscan-*.db"))  # saved by the first engine
     assert answers[0] and answers[0] == answers[1] == answers[2]
+
+
+def test_the_non_ascii_characters_folded_onto_ascii_are_the_table() -> None:
+    """The Hyperscan supersets let an ASCII class accept only these non-ASCII characters:
+    asked of Python's own ``re`` for every code point."""
+    from secretsops.scan.supersets import _FOLDED_ONTO_ASCII
+
+    ascii_class = re.compile(r"[\x00-\x7f]", re.IGNORECASE)
+    found = tuple(chr(c) for c in range(0x80, 0x110000) if ascii_class.fullmatch(chr(c)))
+    assert found == _FOLDED_ONTO_ASCII
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"(?i)secret\s*=\s*(\w{8,})",
+        r"(?<![\w.])key[-_]?id\b",
+        r"^\s*(['\"])[A-Za-z0-9+/]{12,}\1\s*$",
+        r"[^\s\"']{6,}@[^.]+\.example",
+        r"(?i:k)[\W\d]+(?:x|\u017f|\u212a)+",
+        r"^---",
+        r"(?x) a \s+ b # comment",
+        r"token(?=\s)|tok$",
+    ],
+)
+def test_a_hyperscan_superset_reports_every_line_the_pattern_searches(pattern: str) -> None:
+    hyperscan = pytest.importorskip("hyperscan")
+    from secretsops.scan.supersets import superset
+
+    compiled = re.compile(pattern)
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=[superset(compiled)], flags=[hyperscan.HS_FLAG_MULTILINE])
+    rng = random.Random(pattern)
+    pieces = [*"abkxKS _-=.@'\"\t\x1c\xa0", "secret", "token", "tok", "key", "---", "b"]
+    pieces += ["example", "A1b2C3d4E5f6G7", "\u017f", "\u212a", "İ", "é", "\u2028", "日本"]
+    pieces.append("\ud800")
+    pieces += ["SECRET = ", "key_id", "'A1b2C3d4E5f6G7'", "@x.example", "a  b", "k-9x", "token "]
+    lines = ["".join(rng.choices(pieces, k=rng.randint(0, 8))) for _ in range(4000)]
+    data = ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+    ends: list[int] = []
+    database.scan(data, match_event_handler=lambda _i, _s, end, _f, _c: ends.append(end))
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line.encode("utf-8", "surrogatepass")) + 1)
+    reported = {starts.index(end) - 1 for end in ends}
+    searched = {i for i, line in enumerate(lines) if compiled.search(line)}
+    assert searched, "the generated lines exercise the pattern"
+    assert searched <= reported
+    assert len(reported) < len(lines)  # and it does rule lines out

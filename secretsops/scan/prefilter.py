@@ -46,6 +46,7 @@ class Prefilter:
         self._ungated: list[int] = []
         exact: dict[str, set[int]] = {}
         folded: dict[str, set[int]] = {}
+        required: list[tuple[frozenset[str], bool] | None] = []
         for plugin in plugins:
             if callable(getattr(plugin, "candidate", None)):
                 self._custom.append(plugin)
@@ -58,9 +59,11 @@ class Prefilter:
                 index = len(self._checks)
                 self._checks.append((plugin, pattern))
                 literals = required_literals(pattern)
+                fold = is_case_insensitive(pattern)
+                required.append(None if literals is None else (literals, fold))
                 if literals is None:
                     self._ungated.append(index)
-                elif is_case_insensitive(pattern):
+                elif fold:
                     for lit in literals:
                         folded.setdefault(lit.casefold(), set()).add(index)
                 else:
@@ -77,11 +80,10 @@ class Prefilter:
         self._exact_long = _automaton(ahocorasick, _longer(exact))
         self._folded_long = _automaton(ahocorasick, _longer(folded))
         self.backend = _backend(backend)
-        self._hs_exact: _HyperscanIndex | None = None
-        self._hs_folded: _HyperscanIndex | None = None
-        if self.backend == "hyperscan":
-            self._hs_exact = _HyperscanIndex.of(exact)
-            self._hs_folded = _HyperscanIndex.of(folded)
+        self._hs: _HyperscanIndex | None = None
+        if self.backend == "hyperscan" and self._checks:
+            patterns = [pattern for _, pattern in self._checks]
+            self._hs = _HyperscanIndex.of(patterns, required)
 
     def gate_checks(self) -> list[re.Pattern[str]] | None:
         """Every necessary pattern, when every plugin is gated by them (a line none of them
@@ -125,7 +127,7 @@ class Prefilter:
         it is found only in lines the per-line pass would have searched too).
         ``tests/test_prefilter.py`` compares both on varied text.
         """
-        if self._always or self._custom or self._ungated:
+        if self._always or self._custom or (self._ungated and self._hs is None):
             found = {i: self.candidates(line) for i, line in enumerate(lines)}
             return {i: plugins for i, plugins in found.items() if plugins}
         # Which plugins a line can fire on depends on the line alone (see above), and history
@@ -145,11 +147,8 @@ class Prefilter:
         if len(fresh) < len(lines):
             lines = [lines[i] for i in fresh]
         ids: dict[int, set[int]] = {}
-        if self.backend == "hyperscan":
-            if self._hs_exact is not None:
-                self._hs_exact.charge(lines, ids)
-            if self._hs_folded is not None:
-                self._hs_folded.charge([line.casefold() for line in lines], ids)
+        if self._hs is not None:
+            self._hs.charge(lines, ids)
         else:
             self._charge_automata(lines, ids)
         if len(memo) + len(lines) > _MEMO_LINES:
@@ -205,35 +204,46 @@ def _backend(chosen: str | None) -> str:
 
 
 class _HyperscanIndex:
-    """Which lines hold a literal of which necessary pattern: one Hyperscan block-mode scan.
+    """Which lines a necessary pattern could search: one Hyperscan block-mode scan.
 
-    One expression per pattern: the alternation of its literals, then the rest of the line
-    and its newline (``(?:lit|...)[^\\n]*\\n``). Hyperscan reports a pattern once per end
-    offset, and every match of that expression in a line ends at the line's newline, so each
-    (pattern, line) is reported once, however many literals the line holds: Python is called
-    per candidate line, not per literal occurrence. Literals are written byte by byte
-    (``\\xHH``) and scanned in UTF-8, so a literal occurs in a line's UTF-8 bytes exactly when
-    it occurs in the line. The compiled database is cached (``hyperscan.dumpb``) in the user's
-    cache folder, keyed by its expressions and the library's version.
+    One expression per pattern: a superset of the pattern in UTF-8 bytes
+    (``secretsops.scan.supersets``), or, where a construct does not carry over, the
+    alternation of its required literals; then the rest of the line and its newline
+    (``...[^\\n]*\\n``). No expression matches a newline before that ending, so every match
+    lies in one line and ends at its newline, and Hyperscan reports a pattern once per end
+    offset: Python is called once per (pattern, line) that may match, not per literal
+    occurrence, and ``re.search`` still decides. One scan of the original text covers the
+    case-insensitive patterns too (their classes accept both cases). The compiled database is
+    cached (``hyperscan.dumpb``) in the user's cache folder, keyed by its expressions.
     """
 
     def __init__(self, database: Any) -> None:
         self._db = database
 
     @classmethod
-    def of(cls, words: dict[str, set[int]]) -> _HyperscanIndex | None:
-        by_check: dict[int, set[str]] = {}
-        for word, checks in words.items():
-            for check in checks:
-                by_check.setdefault(check, set()).add(word)
-        if not by_check:
-            return None
-        ids = sorted(by_check)
-        expressions = [
-            b"(?:" + b"|".join(_hs_literal(w) for w in sorted(by_check[i])) + rb")[^\n]*\n"
-            for i in ids
-        ]
-        return cls(_hs_database(expressions, ids))
+    def of(
+        cls,
+        patterns: list[re.Pattern[str]],
+        required: list[tuple[frozenset[str], bool] | None],
+    ) -> _HyperscanIndex | None:
+        """The index of every pattern, or None when some pattern has neither a superset nor
+        required literals (every line must then be searched for it)."""
+        from secretsops.scan.supersets import Untranslatable, literals_superset, superset
+
+        expressions: list[bytes] = []
+        fallbacks: list[bytes | None] = []
+        for pattern, needs in zip(patterns, required, strict=True):
+            fallback = None if needs is None else literals_superset(*needs)
+            try:
+                expressions.append(superset(pattern))
+            except Untranslatable:
+                if fallback is None:
+                    return None
+                expressions.append(fallback)
+                fallback = None
+            fallbacks.append(fallback)
+        database = _hs_database(expressions, fallbacks)
+        return None if database is None else cls(database)
 
     def charge(self, lines: Sequence[str], ids: dict[int, set[int]]) -> None:
         from bisect import bisect_left
@@ -262,14 +272,11 @@ class _HyperscanIndex:
                 got.add(check)
 
 
-def _hs_literal(word: str) -> bytes:
-    return b"".join(
-        bytes([b]) if chr(b).isascii() and chr(b).isalnum() else b"\\x%02x" % b
-        for b in word.encode("utf-8", "surrogatepass")
-    )
+def _hs_database(expressions: list[bytes], fallbacks: list[bytes | None]) -> Any:
+    """The compiled (or cached) database of ``expressions``, expression i reporting id i.
 
-
-def _hs_database(expressions: list[bytes], ids: list[int]) -> Any:
+    An expression Hyperscan rejects (too large a bounded repeat, say) is replaced by its
+    fallback, the required literals; None when one without a fallback is rejected."""
     import hashlib
     import os
 
@@ -278,7 +285,7 @@ def _hs_database(expressions: list[bytes], ids: list[int]) -> Any:
     from secretsops.scan.gate import cache_dir
 
     version = getattr(hyperscan, "__version__", "")
-    key = hashlib.sha256(repr((version, expressions, ids)).encode()).hexdigest()[:32]
+    key = hashlib.sha256(repr((version, expressions, fallbacks)).encode()).hexdigest()[:32]
     path = cache_dir() / f"hyperscan-{key}.db"
     try:
         loaded = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
@@ -286,8 +293,23 @@ def _hs_database(expressions: list[bytes], ids: list[int]) -> Any:
         return loaded
     except (OSError, hyperscan.error):
         pass
+    ids = list(range(len(expressions)))
+    multi = [hyperscan.HS_FLAG_MULTILINE] * len(expressions)  # ^ and $ at every line
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(expressions=expressions, ids=ids, elements=len(expressions))
+    try:
+        database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=multi)
+    except hyperscan.error:
+        chosen = list(expressions)
+        for i, expression in enumerate(expressions):
+            try:
+                one = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+                one.compile(expressions=[expression], flags=multi[:1])
+            except hyperscan.error:
+                fallback = fallbacks[i]
+                if fallback is None:
+                    return None
+                chosen[i] = fallback
+        database.compile(expressions=chosen, ids=ids, elements=len(chosen), flags=multi)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
