@@ -293,6 +293,8 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
     ph.pos("        '" + PW + "' => '" + d.human() + "',", APP_SECRET)
     ph.neg("        'backup_" + PW + "' => env('DB_" + PW.upper() + "', ''),", APP_SECRET)
     ph.plain("    ],\n];")
+    py = doc("tools/provision.py", "sql-create-user")
+    py.neg("cursor.execute(\"CREATE USER %s IDENTIFIED BY '%s'\", (name, secret))", SQL_PASSWORD)
     pv = doc("legacy/db.inc.php", "php")
     pv.plain("<?php\n$host = 'db.corp.io';\n$user = 'shop';")
     pv.pos("$" + PW + " = '" + d.human() + "';", APP_SECRET)
@@ -459,6 +461,10 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
     cu.pos("CREATE ROLE etl LOGIN " + PW.upper() + " '" + d.human() + "';", SQL_PASSWORD)
     cu.pos("CREATE LOGIN app_login WITH " + PW.upper() + " = '" + d.human() + "';", SQL_PASSWORD)
     cu.neg("CREATE USER 'ro'@'%' IDENTIFIED BY '${RO_" + PW.upper() + "}';", SQL_PASSWORD)
+    cu.pos(
+        "CREATE USER scott IDENTIFIED BY " + d.word() + d.s(string.digits, 2) + ";", SQL_PASSWORD
+    )
+    cu.neg("-- every account is identified by its e-mail address", SQL_PASSWORD)
     cu.neg("CREATE USER 'local'@'localhost' IDENTIFIED WITH auth_socket;", SQL_PASSWORD)
     cu.neg("CREATE USER 'demo'@'%' IDENTIFIED BY 'changeme';", SQL_PASSWORD)
 
@@ -509,14 +515,19 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
     gh = doc(".github/workflows/integration.yml", "github-actions-env")
     gh.plain("name: integration\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest")
     gh.plain("    services:\n      db:\n        image: postgres:16\n        env:")
-    gh.pos("          POSTGRES_" + PW.upper() + ": " + d.human(), "Pipeline Variable Secret")
+    gh.pos(
+        "          POSTGRES_" + PW.upper() + ": " + d.human(),
+        "Secret Keyword|Pipeline Variable Secret",
+    )
     gh.plain("    steps:\n      - run: ./test.sh\n        env:")
-    gh.pos("          DB_" + PW.upper() + ": " + d.human(), "Pipeline Variable Secret")
+    gh.pos(
+        "          DB_" + PW.upper() + ": " + d.human(), "Secret Keyword|Pipeline Variable Secret"
+    )
     gh.neg(
         "          API_" + PW.upper() + ": ${{ secrets.API_" + PW.upper() + " }}",
         "Pipeline Variable Secret",
     )
-    gh.neg("          ADMIN_" + PW.upper() + ": ''", "Pipeline Variable Secret")
+    gh.neg("          ADMIN_" + PW.upper() + ": ''", "Secret Keyword|Pipeline Variable Secret")
     st = doc("src/Worker/local.settings.json", "azure-storage-88")
     st.plain('{\n  "IsEncrypted": false,\n  "Values": {')
     st.pos(
