@@ -353,8 +353,8 @@ class SqlStatementPasswordDetector(_base.LineDetector):
     confidence = "high"
     provider = "MySQL, MariaDB, PostgreSQL, SQL Server, Oracle"
     identified = re.compile(
-        r"(?i)\bidentified\s+by\s+(?:password\s+)?(?:'((?:[^'\\]|\\.|'')+)'"
-        r"|\"((?:[^\"\\]|\\.)+)\")"
+        r"(?i)\bidentified\s+by\s+(?:password\s+)?(?:'((?:[^'\\\s]|\\.|'')+)'"
+        r"|\"((?:[^\"\\\s]|\\.)+)\")"
     )
     # Oracle: CREATE USER scott IDENTIFIED BY tiger (a bare word), in such a statement only.
     oracle = re.compile(
@@ -363,7 +363,7 @@ class SqlStatementPasswordDetector(_base.LineDetector):
     )
     password = re.compile(
         r"(?i)\b(?:create|alter)\s+(?:user|role|login)\b[^;]*?\bpassword\s*=?\s*"
-        r"(?:N?'((?:[^']|'')+)'|\"((?:[^\"\\]|\\.)+)\")"
+        r"(?:N?'((?:[^'\s]|'')+)'|\"((?:[^\"\\\s]|\\.)+)\")"
     )
     necessary_patterns = (
         re.compile(r"(?i:identified\s+by)"),
