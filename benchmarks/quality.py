@@ -10,12 +10,19 @@ A report on any other line is a false positive, attributed to the type the line 
 - detect-secrets 1.5.0 with default settings: ``detect-secrets scan --all-files`` in the folder;
 - gitleaks 8: ``gitleaks dir <dir> --report-format json`` with its default rules.
 
-Usage: ``python benchmarks/quality.py [--seed N] [--json] [--pipelines]``.
+Usage: ``python benchmarks/quality.py [--seed N] [--json] [--pipelines] [--config]``.
 
 A second section scores the same three tools on pipeline definitions
 (``tests/pipeline_corpus.py``: Azure Pipelines, GitHub Actions, GitLab CI, variable-group, build
 and release definition exports), by line, per construct; ``--pipelines`` prints only that
 section (as JSON with ``--json``).
+
+A third section scores them on credentials in configuration files (``tests/config_corpus.py``,
+issue #15: ``.netrc``, URLs of every scheme, ``.pgpass``, ``.my.cnf``, ``.npmrc``, Docker auth,
+``.pypirc``, FileZilla, WinSCP, PHP, Laravel, Django/Flask, Rails, Spring, Java properties,
+Tomcat, ``web.config``, password hashes, ``CREATE USER``, Azure shapes, Kubernetes ``data``), by
+line, one row per family, over ``--copies`` corpora drawn from consecutive seeds; ``--config``
+prints only that section.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+import config_corpus  # noqa: E402
 import corpus  # noqa: E402
 import pipeline_corpus  # noqa: E402
 
@@ -176,6 +184,21 @@ def pipelines_section(seed: int, copies: int = 3) -> tuple[Results, str]:
     return scored(files, converted, "pipelines"), heading("pipelines", files, converted, seed)
 
 
+def config_section(seed: int, copies: int = 3) -> tuple[Results, str]:
+    files: dict[str, str] = {}
+    labels: list[corpus.Label] = []
+    for k in range(copies):
+        some, marks = config_corpus.build(seed + k)
+        prefix = f"copy{k}/"
+        files.update({prefix + p: t for p, t in some.items()})
+        # Scored by line, one row per family.
+        labels += [
+            corpus.Label(prefix + lab.path, lab.line, lab.family, lab.positive, lab.note)
+            for lab in marks
+        ]
+    return scored(files, labels, "config"), heading("config files", files, labels, seed)
+
+
 def print_table(results: Results) -> None:
     tools = list(results)
     print(f"{'type':40}" + "".join(f"{t:>24}" for t in tools))
@@ -200,8 +223,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--pipelines", action="store_true", help="only the pipelines section")
+    parser.add_argument("--config", action="store_true", help="only the config-files section")
     args = parser.parse_args()
-    sections = [pipelines_section] if args.pipelines else [detectors_section, pipelines_section]
+    sections = [detectors_section, pipelines_section, config_section]
+    if args.pipelines or args.config:
+        sections = [pipelines_section] if args.pipelines else []
+        sections += [config_section] if args.config else []
     for number, section in enumerate(sections):
         results, head = section(args.seed)
         if args.json:

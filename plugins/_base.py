@@ -34,6 +34,22 @@ class LineDetector(base.BasePlugin):
             self.before = []
             yield from self.find(string, "", [])
 
+    def values_on(
+        self, filename: str, line: str, lines: list[str] | None = None, target: int | None = None
+    ) -> list[str]:
+        """What ``analyze_line`` would report on ``line`` of ``filename`` (``lines``: its
+        context, ``target``: the line's index in it), without changing this detector's state
+        (the precision filters ask it whether a generic finding is already covered)."""
+        if not any(p.search(line) for p in self.necessary_patterns):
+            return []
+        context = [str(x) for x in lines] if lines else [line]
+        saved = self.before
+        self.before = context[:target] if isinstance(target, int) else []
+        try:
+            return list(self.find(line, filename, context))
+        finally:
+            self.before = saved
+
     def analyze_line(
         self,
         filename: str,

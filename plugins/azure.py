@@ -79,8 +79,9 @@ class EntraClientSecretDetector(base.RegexBasedDetector):
 
 
 class AzureStorageKeyDetector(_base.LineDetector):
-    """Azure Storage account keys: ``AccountKey=`` in a storage connection string (not a Cosmos
-    DB one), the identifiable ``+ASt`` format anywhere, and 88-character keys given to
+    """Azure Storage account keys: ``AccountKey=`` and 88 base64 characters (with or without
+    the ``==`` ending, as detect-secrets takes them) in a storage connection string (not a
+    Cosmos DB one), the identifiable ``+ASt`` format anywhere, and 88-character keys given to
     ``--account-key`` or to a variable named like a storage key.
 
     Replaces detect-secrets' detector of the same class name and type, whose value was the whole
@@ -91,7 +92,9 @@ class AzureStorageKeyDetector(_base.LineDetector):
     confidence = "high"
     provider = "Azure Storage"
     identifiable = re.compile(_key64(SIG_STORAGE))
-    in_string = re.compile(rf"AccountKey=([{B64}]{{86}}==){_A}")
+    # 88 characters as detect-secrets' own pattern takes them: a key that lost its ``==`` (or
+    # was cut or re-encoded) is still the key, never stricter than the engine we build on.
+    in_string = re.compile(rf"AccountKey=([{B64}]{{86}}[{B64}=]{{2}}){_A}")
     named = re.compile(
         rf"(?i:storage[\w.\-]*?key|account[-_]?key|--account-key)[\"'\]]?\s*(?::|=|\s)\s*"
         rf"[\"']?([{B64}]{{86}}==){_A}"
@@ -178,7 +181,8 @@ class AzureSasTokenDetector(_base.LineDetector):
 class SqlConnectionStringDetector(_base.LineDetector):
     """The password of an ADO.NET, ODBC or JDBC connection string (Azure SQL, SQL Server,
     PostgreSQL, MySQL): ``Password=`` or ``Pwd=`` on a line that also has ``Server=``,
-    ``Data Source=``, ``Host=`` or a ``jdbc:`` URL."""
+    ``Data Source=``, ``Host=`` or a ``jdbc:`` URL (also in its query:
+    ``?user=..&password=..``)."""
 
     secret_type = "SQL Connection String Password"  # noqa: S105  # pragma: allowlist secret
     confidence = "high"
@@ -187,7 +191,7 @@ class SqlConnectionStringDetector(_base.LineDetector):
         r"(?i)(?:^|[;\"'\s])(?:server|data source|address|addr|network address|host)\s*=|jdbc:"
     )
     password = re.compile(
-        r"(?i)(?:^|[;\"'\s])(?:password|pwd)\s*=\s*(?:'([^'\s]+)'|\{([^}\s]+)\}|([^;\"'\s<>]+))"
+        r"(?i)(?:^|[;\"'\s?&])(?:password|pwd)\s*=\s*(?:'([^'\s]+)'|\{([^}\s]+)\}|([^;&\"'\s<>]+))"
     )
     necessary_patterns = (re.compile(r"(?i:password|pwd)\s*="),)
 
@@ -202,7 +206,9 @@ class SqlConnectionStringDetector(_base.LineDetector):
 
 class AzureRedisKeyDetector(_base.LineDetector):
     """Azure Cache for Redis access keys: ``password=`` in a StackExchange.Redis connection
-    string to ``*.redis.cache.windows.net``, and the identifiable ``AzCa`` format."""
+    string to ``*.redis.cache.windows.net``, a 44-character key on a line that names a key or
+    password near such a host name (``"Host": "...redis.cache.windows.net"``, then
+    ``"AccessKey": "..."`` in ``appsettings.json``), and the identifiable ``AzCa`` format."""
 
     secret_type = "Azure Cache for Redis Key"  # noqa: S105  # pragma: allowlist secret
     confidence = "high"
@@ -211,12 +217,20 @@ class AzureRedisKeyDetector(_base.LineDetector):
         rf"(?<![A-Za-z0-9])([A-Za-z0-9]{{33}}{SIG_REDIS}[A-P][A-Za-z0-9]{{5}}=)(?![A-Za-z0-9=])"
     )
     password = re.compile(r"(?i:password)=([^,;\"'\s]{8,})")
-    necessary_patterns = (re.compile(SIG_REDIS), re.compile(r"(?i:redis)"))
+    necessary_patterns = (
+        re.compile(SIG_REDIS),
+        re.compile(r"(?i:redis)"),
+        re.compile(r"(?i:key|password)[^\n]*[A-Za-z0-9+/]{43}="),
+    )
 
     def find(self, line: str, filename: str, context: list[str]) -> Iterator[str]:
         yield from self.identifiable.findall(line)
         if re.search(r"(?i)redis\.cache\.windows\.net|redis", line):
             yield from (v for v in self.password.findall(line) if SIG_REDIS not in v)
+        elif re.search(r"(?i)key|password", line) and re.search(
+            r"(?i)\.redis\.cache\.windows\.net", _joined(self.before[-6:], "")
+        ):
+            yield from (v for v in ANY_KEY44.findall(line) if SIG_REDIS not in v)
 
 
 class AzureDevOpsPatDetector(_base.LineDetector):
@@ -420,7 +434,8 @@ class AzurePublishProfileDetector(base.RegexBasedDetector):
 class AzureTemplateParameterDetector(_base.LineDetector):
     """Literal secrets in ARM and Bicep parameters: in an ARM parameters file, the ``"value"``
     of a parameter named like a password, secret, key or token; an ARM ``"defaultValue"`` of a
-    ``securestring`` parameter; a Bicep ``param <password-like name> [string] = '<literal>'``."""
+    ``securestring`` parameter (both also on one line: ``"adminPassword": { "value": "..." }``);
+    a Bicep ``param <password-like name> [string] = '<literal>'``."""
 
     secret_type = "Azure Template Parameter Secret"  # noqa: S105  # pragma: allowlist secret
     confidence = "medium"
@@ -428,6 +443,9 @@ class AzureTemplateParameterDetector(_base.LineDetector):
     value = re.compile(r"^\s*\"(?:value|defaultValue)\"\s*:\s*\"([^\"]{4,})\"")
     parameter = re.compile(
         r"(?i)\"[\w\-]*(?:password|passwd|pwd|secret|key|token|connectionstring)[\w\-]*\"\s*:\s*\{"
+    )
+    inline = re.compile(
+        r"\"([\w\-]+)\"\s*:\s*\{([^{}]*?)\"(value|defaultValue)\"\s*:\s*\"([^\"]{4,})\""
     )
     bicep = re.compile(
         r"^\s*param\s+(?i:\w*(?:password|passwd|pwd|secret|key|token)\w*)\s+(?:string\s+)?="
@@ -440,6 +458,12 @@ class AzureTemplateParameterDetector(_base.LineDetector):
 
     def find(self, line: str, filename: str, context: list[str]) -> Iterator[str]:
         yield from self.bicep.findall(line)
+        inline = self.inline.findall(line) if filename.casefold().endswith(".json") else []
+        for name, between, kind, literal in inline:
+            # one line: "adminPassword": { "value": "..." }, or a securestring's defaultValue
+            secure = kind == "defaultValue" and "securestring" in between.casefold()
+            if secure or (kind == "value" and self.parameter.search(f'"{name}": {{')):
+                yield literal
         match = self.value.search(line)
         if not match:
             return

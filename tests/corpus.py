@@ -474,9 +474,12 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  labels:\n    app: web\n"
         "type: Opaque\ndata:"
     )
+    # a user name is no secret: judged decoded (issue #15)
     k.add(
         "  username: " + base64.b64encode(b"app_" + d.s(ALNUM, 6).encode()).decode(),
         "Kubernetes Secret Data",
+        False,
+        "decodes to a user name",
     )
     k.add(
         "  password: " + base64.b64encode(d.password().encode()).decode(), "Kubernetes Secret Data"

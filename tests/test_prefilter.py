@@ -14,6 +14,7 @@ import string
 import sysconfig
 from pathlib import Path
 
+import config_corpus
 import corpus as credential_corpus
 import pytest
 from conftest import Repo, assert_clean_error, base_env
@@ -87,6 +88,9 @@ def corpus(rng: random.Random) -> dict[str, str]:
     # every secretsops detector and precision filter, in realistic files (tests/corpus.py)
     labelled, _ = credential_corpus.build(rng.randint(0, 10**6))
     files.update({f"corpus/{path}": text for path, text in labelled.items()})
+    # credentials in configuration files, found from their structure (tests/config_corpus.py)
+    configs, _ = config_corpus.build(rng.randint(0, 10**6))
+    files.update({f"config/{path}": text for path, text in configs.items()})
     files["generated/settings.ini"] = "[main]\n" + "\n".join(
         f"opt{i} = {line.split('=', 1)[-1].strip()}" for i, line in enumerate(creds)
     )

@@ -39,11 +39,13 @@ GITLEAKS_ALLOW_FILTER = "secretsops.scan.filters.is_gitleaks_allowlisted"
 _INVALID_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
 # detect-secrets filters that secretsops.scan.filters replaces (see its docstrings): the UUID filter
 # dropped GUID-shaped passwords; the indirect-reference filter dropped every line assigning a
-# call's result, whatever credential the call's arguments held.
+# call's result, whatever credential the call's arguments held; the dollar-sign filter dropped
+# every password hash in a crypt format ($6$..., $apr1$...).
 REPLACED_FILTERS = frozenset(
     {
         "detect_secrets.filters.heuristic.is_potential_uuid",
         "detect_secrets.filters.heuristic.is_indirect_reference",
+        "detect_secrets.filters.heuristic.is_prefixed_with_dollar_sign",
     }
 )
 

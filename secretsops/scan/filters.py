@@ -29,6 +29,12 @@ from urllib.parse import unquote
 #: Detectors that report on shape or name alone; specific detectors take precedence over them.
 GENERIC_PLUGINS = frozenset({"KeywordDetector", "Base64HighEntropyString", "HexHighEntropyString"})
 ENTROPY_PLUGINS = frozenset({"Base64HighEntropyString", "HexHighEntropyString"})
+#: Detectors that read a value's place in a configuration file or statement (``.netrc``, PHP
+#: ``define``, ``IDENTIFIED BY``...): more precise than entropy, less than the keyword detector,
+#: which keeps the lines it reports (so baselines written before them keep matching).
+STRUCTURAL_PLUGINS = frozenset(
+    {"CredentialFileDetector", "AppConfigSecretDetector", "SqlStatementPasswordDetector"}
+)
 #: Detectors whose own format is (or may be) a GUID: the GUID filter leaves them alone.
 GUID_FORMAT_PLUGINS = frozenset({"NpmDetector"})
 
@@ -46,6 +52,7 @@ FILTERS = (
     "is_unnamed_entropy",
     "is_generic_in_documentation",
     "is_test_fixture_value",
+    "is_dollar_prefixed",
 )
 
 
@@ -56,7 +63,7 @@ def _plugin_name(plugin: Any) -> str:
 # --- placeholders -------------------------------------------------------------------------
 
 _PLACEHOLDER_WORDS = re.compile(
-    r"change[-_ ]?me|replace[-_ ]?me|placeholder|example|dummy|redacted|not[-_]?a[-_]?real"
+    r"change[-_ ]?(?:me|it)|replace[-_ ]?me|placeholder|example|dummy|redacted|not[-_]?a[-_]?real"
     r"|insert[-_ ]?here|xxxx|\*\*\*\*|\.\.\.\.|…|your[-_ ]?[a-z0-9_ -]{0,30}[-_ ]?here"
     r"|^your[-_]|^my[-_]?(?:password|secret|token|key)$|^(?:fake|test|sample)[-_]"
     r"|^(?:password|passwd|secret|token|pass|test|admin|user|letmein|qwerty)[-_]?\d{0,6}[!.]?$",
@@ -117,7 +124,7 @@ def is_placeholder(secret: str) -> bool:
 # --- references ---------------------------------------------------------------------------
 
 _REFERENCE = re.compile(
-    r"\$\(|\$\[|\$\{|%[A-Za-z_][A-Za-z0-9_]*%|\{\{|\}\}|@Microsoft\.KeyVault\("
+    r"\$\(|\$\[|\$\{|^%[A-Za-z_][A-Za-z0-9_]*%$|%[A-Z_][A-Za-z0-9_]*%|\{\{|\}\}|@Microsoft\.KeyVault\("
     r"|^\$[A-Za-z_]|#\{[^}]*\}#?|^__[A-Za-z0-9_]+__$|<%=?|\[parameters\(|\[variables\("
     r"|^\{[A-Za-z_][A-Za-z0-9_.]*\}$|^%\([A-Za-z_]+\)s$"
 )
@@ -135,15 +142,21 @@ _ENV_EXPRESSION = re.compile(
 )
 
 
-def is_reference(secret: str, line: str) -> bool:
+#: Detectors whose values are hashes in crypt formats (``$apr1$...``, ``$P$...``): such a value
+#: begins like a ``$VAR`` reference and is named like a digest, yet is what must be reported.
+HASH_PLUGINS = frozenset({"PasswordHashDetector"})
+
+
+def is_reference(secret: str, line: str, plugin: Any = None) -> bool:
     """References to a secret kept elsewhere: ``$(name)``, ``$[ ... ]``, ``${{ ... }}``,
     ``${VAR}``, ``$VAR``, ``%VAR%``, ``{{ ... }}``, ``#{name}#``, ``__name__``,
     ``@Microsoft.KeyVault(...)``, ARM ``[parameters('x')]``, and the name inside an
     environment lookup (``os.environ[...]``, ``os.getenv``, ``process.env.X``,
     ``Environment.GetEnvironmentVariable``, ``System.getenv``, ``$env:X``), or the lookup
     expression itself when a generic detector takes it for the value
-    (``password = process.env.DB_PASSWORD;`` in a TypeScript file)."""
-    if not isinstance(secret, str):
+    (``password = process.env.DB_PASSWORD;`` in a TypeScript file). Password hashes
+    (``$apr1$...``) are not references."""
+    if not isinstance(secret, str) or _plugin_name(plugin) in HASH_PLUGINS:
         return False
     if _REFERENCE.search(secret) or _ENV_EXPRESSION.match(secret):
         return True
@@ -207,12 +220,15 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _SHA_IN_URL = re.compile(r"(?:@|/commits?/|/blob/|/tree/|/raw/|#)[0-9a-f]{7,64}\b")
 
 
-def is_hash_or_digest(secret: str, line: str, filename: str = "") -> bool:
+def is_hash_or_digest(secret: str, line: str, filename: str = "", plugin: Any = None) -> bool:
     """Hashes that are not credentials: any hex or base64 value in a lock file; integrity
     fields (``sha512-...``, ``sha256:...``); hex values of 32, 40 or 64 digits named as a hash,
     digest, checksum, commit, revision, ref or thumbprint; commit SHAs pinned in URLs and
-    ``uses: owner/action@<sha>``."""
+    ``uses: owner/action@<sha>``. The password-hash detector's findings are left alone: a
+    password's hash is a credential to crack."""
     if not isinstance(secret, str) or not isinstance(line, str):
+        return False
+    if _plugin_name(plugin) in HASH_PLUGINS:
         return False
     at = line.find(secret)
     before = line[max(0, at - 12) : at] if at >= 0 else ""
@@ -379,6 +395,9 @@ HUMAN_CHOSEN_PLUGINS = frozenset(
         "BasicAuthDetector",
         "AzureTemplateParameterDetector",
         "SqlConnectionStringDetector",
+        "CredentialFileDetector",
+        "AppConfigSecretDetector",
+        "SqlStatementPasswordDetector",
     }
 )
 _TEST_PATH = re.compile(
@@ -451,12 +470,19 @@ def is_test_fixture_value(secret: str, filename: str, plugin: Any = None) -> boo
     return is_test_path(filename) and _made_up(secret)
 
 
-def is_covered_by_specific_detector(secret: str, line: str, plugin: Any = None) -> bool:
+def is_covered_by_specific_detector(
+    secret: str, line: str, plugin: Any = None, filename: str = "", context: Any = None
+) -> bool:
     """For generic detectors only: the value overlaps one a specific detector reports on the
     same line (the keyword detector also takes precedence over the entropy detectors), so a
-    credential is reported once, under its most precise type."""
+    credential is reported once, under its most precise type. Detectors that read the file's
+    name or the lines around (``.netrc``, ``.pgpass``, Spring properties...) are asked with
+    them. The structural detectors (``STRUCTURAL_PLUGINS``) rank between the keyword detector
+    and the entropy ones: a value the keyword detector also takes stays a ``Secret Keyword``."""
     name = _plugin_name(plugin)
-    if name not in GENERIC_PLUGINS or not isinstance(secret, str) or not isinstance(line, str):
+    if name not in GENERIC_PLUGINS and name not in STRUCTURAL_PLUGINS:
+        return False
+    if not isinstance(secret, str) or not isinstance(line, str):
         return False
     from detect_secrets.settings import get_plugins
 
@@ -464,16 +490,33 @@ def is_covered_by_specific_detector(secret: str, line: str, plugin: Any = None) 
         other_name = type(other).__name__
         if other_name == name or other_name in ENTROPY_PLUGINS:
             continue
-        if other_name == "KeywordDetector" and name not in ENTROPY_PLUGINS:
+        if other_name == "KeywordDetector" and name not in ENTROPY_PLUGINS | STRUCTURAL_PLUGINS:
+            continue
+        if other_name in STRUCTURAL_PLUGINS and name not in ENTROPY_PLUGINS:
             continue
         try:
-            found = list(other.analyze_string(line))
+            ask = getattr(other, "values_on", None)
+            if callable(ask) and isinstance(filename, str) and filename:
+                lines = getattr(context, "lines", None)
+                target = getattr(context, "target_index", None)
+                found = list(ask(filename, line, lines, target))
+            else:
+                found = list(other.analyze_string(line))
         except Exception:  # noqa: S112 - a detector's failure must not stop filtering
             continue
         for value in found:
             if isinstance(value, str) and value and (value in secret or secret in value):
                 return True
     return False
+
+
+def is_dollar_prefixed(secret: str, plugin: Any = None) -> bool:
+    """Values beginning with ``$``: a shell, PHP or template variable (``$1``, ``$$x``), as
+    detect-secrets' ``is_prefixed_with_dollar_sign``, which this replaces; except password
+    hashes in crypt formats (``$6$...``, ``$apr1$...``, ``$2y$...``), which begin with ``$``."""
+    if not isinstance(secret, str) or _plugin_name(plugin) in HASH_PLUGINS:
+        return False
+    return secret.startswith("$")
 
 
 def filter_paths() -> list[str]:
