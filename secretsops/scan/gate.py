@@ -53,6 +53,20 @@ def cache_dir() -> Path:
     return Path(base) / "secretsops"
 
 
+def write_cache_file(name: str, data: bytes) -> None:
+    """Write ``name`` in the cache folder atomically; a cache that cannot be written only
+    makes the next run slower, so a failure is ignored."""
+    folder = cache_dir()
+    target = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, target)
+    except OSError:
+        pass
+
+
 def _module_stats(package: str, pattern: str = "*.py") -> list[list[object]]:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -132,15 +146,7 @@ class Gate:
             "settings": engine.settings_json(),
             "pipelines": engine.reads_pipelines,
         }
-        folder = cache_dir()
-        target = folder / f"gate-{cache_key(config)}.json"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            temp.write_text(json.dumps(record), encoding="utf-8")
-            os.replace(temp, target)
-        except OSError:
-            return
+        write_cache_file(f"gate-{cache_key(config)}.json", json.dumps(record).encode())
 
     def clean(self, path: str, text: str, numbers: Collection[int] | None = None) -> bool:
         """True when ``text``, read as ``path``, provably yields no finding (on the lines

@@ -227,23 +227,45 @@ class _HyperscanIndex:
         required: list[tuple[frozenset[str], bool] | None],
     ) -> _HyperscanIndex | None:
         """The index of every pattern, or None when some pattern has neither a superset nor
-        required literals (every line must then be searched for it)."""
-        from secretsops.scan.supersets import Untranslatable, literals_superset, superset
+        required literals (every line must then be searched for it). A database compiled
+        before for the same patterns is loaded without translating them again."""
+        import hashlib
+        from pathlib import Path
 
+        import hyperscan
+
+        from secretsops.scan import supersets
+        from secretsops.scan.gate import cache_dir, write_cache_file
+
+        source = Path(supersets.__file__).read_bytes()
+        needs = [None if r is None else (sorted(r[0]), r[1]) for r in required]
+        sources = [(p.pattern, p.flags) for p in patterns]
+        version = getattr(hyperscan, "__version__", "")
+        key = repr((version, hashlib.sha256(source).hexdigest(), sources, needs))
+        name = f"hyperscan-{hashlib.sha256(key.encode()).hexdigest()[:32]}.db"
+        try:
+            loaded = hyperscan.loadb((cache_dir() / name).read_bytes(), hyperscan.HS_MODE_BLOCK)
+            loaded.scratch = hyperscan.Scratch(loaded)  # a loaded database comes without one
+            return cls(loaded)
+        except (OSError, hyperscan.error):
+            pass
         expressions: list[bytes] = []
         fallbacks: list[bytes | None] = []
-        for pattern, needs in zip(patterns, required, strict=True):
-            fallback = None if needs is None else literals_superset(*needs)
+        for pattern, need in zip(patterns, required, strict=True):
+            fallback = None if need is None else supersets.literals_superset(*need)
             try:
-                expressions.append(superset(pattern))
-            except Untranslatable:
+                expressions.append(supersets.superset(pattern))
+            except supersets.Untranslatable:
                 if fallback is None:
                     return None
                 expressions.append(fallback)
                 fallback = None
             fallbacks.append(fallback)
-        database = _hs_database(expressions, fallbacks)
-        return None if database is None else cls(database)
+        database = _hs_compile(expressions, fallbacks)
+        if database is None:
+            return None
+        write_cache_file(name, hyperscan.dumpb(database))
+        return cls(database)
 
     def charge(self, lines: Sequence[str], ids: dict[int, set[int]]) -> None:
         from bisect import bisect_left
@@ -272,29 +294,15 @@ class _HyperscanIndex:
                 got.add(check)
 
 
-def _hs_database(expressions: list[bytes], fallbacks: list[bytes | None]) -> Any:
-    """The compiled (or cached) database of ``expressions``, expression i reporting id i.
+def _hs_compile(expressions: list[bytes], fallbacks: list[bytes | None]) -> Any:
+    """The database of ``expressions``, expression i reporting id i.
 
     An expression Hyperscan rejects (too large a bounded repeat, say) is replaced by its
     fallback, the required literals; None when one without a fallback is rejected."""
-    import hashlib
-    import os
-
     import hyperscan
 
-    from secretsops.scan.gate import cache_dir
-
-    version = getattr(hyperscan, "__version__", "")
-    key = hashlib.sha256(repr((version, expressions, fallbacks)).encode()).hexdigest()[:32]
-    path = cache_dir() / f"hyperscan-{key}.db"
-    try:
-        loaded = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
-        loaded.scratch = hyperscan.Scratch(loaded)  # a loaded database comes without one
-        return loaded
-    except (OSError, hyperscan.error):
-        pass
     ids = list(range(len(expressions)))
-    multi = [hyperscan.HS_FLAG_MULTILINE] * len(expressions)  # ^ and $ at every line
+    multi = [hyperscan.HS_FLAG_MULTILINE] * len(expressions)  # ^ at every line's start
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     try:
         database.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=multi)
@@ -310,13 +318,6 @@ def _hs_database(expressions: list[bytes], fallbacks: list[bytes | None]) -> Any
                     return None
                 chosen[i] = fallback
         database.compile(expressions=chosen, ids=ids, elements=len(chosen), flags=multi)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temp.write_bytes(hyperscan.dumpb(database))
-        os.replace(temp, path)
-    except OSError:
-        pass
     return database
 
 
