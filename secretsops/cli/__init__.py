@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
+import typer.core
 
 from secretsops import __version__
 from secretsops.cli import audit as _audit
@@ -19,7 +21,25 @@ from secretsops.cli import sample as _sample
 from secretsops.cli import scan as _scan
 from secretsops.errors import SecretsopsError
 
+
+class _Commands(typer.core.TyperGroup):
+    """``scan org ...`` is the command ``scan-org``: ``scan`` takes paths, so ``org`` cannot be
+    a sub-command of it. A folder named ``org`` is still scanned by a bare ``scan org``."""
+
+    def resolve_command(
+        self,
+        ctx: Any,  # typer's own click (vendored from 0.28): no stable name to annotate with
+        args: list[str],
+    ) -> Any:
+        if args[:2] == ["scan", "org"] and not (len(args) == 2 and os.path.exists("org")):
+            command = self.get_command(ctx, "scan-org")
+            if command is not None:
+                return "scan org", command, args[2:]
+        return super().resolve_command(ctx, args)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="secretsops",
     help="Find hardcoded credentials in code, history and pipelines; move them to Azure Key Vault.",
     no_args_is_help=True,
@@ -45,6 +65,9 @@ def _root(
 
 
 app.command("scan")(_scan.scan)
+from secretsops.cli import org as _org  # noqa: E402
+
+app.command("scan-org")(_org.scan_org)
 app.add_typer(_baseline.app, name="baseline")
 app.command("audit")(_audit.audit)
 app.command("sample")(_sample.sample)
