@@ -24,18 +24,27 @@ from secretsops.errors import SecretsopsError
 
 class _Commands(typer.core.TyperGroup):
     """``scan org ...`` is the command ``scan-org``: ``scan`` takes paths, so ``org`` cannot be
-    a sub-command of it. A folder named ``org`` is still scanned by a bare ``scan org``."""
+    a sub-command of it. Where a folder ``org`` exists, ``scan org`` scans that folder unless
+    an option only ``scan org`` has is given (``scan-org`` is always the organisation scan)."""
 
     def resolve_command(
         self,
         ctx: Any,  # typer's own click (vendored from 0.28): no stable name to annotate with
         args: list[str],
     ) -> Any:
-        if args[:2] == ["scan", "org"] and not (len(args) == 2 and os.path.exists("org")):
+        if args[:2] == ["scan", "org"]:
             command = self.get_command(ctx, "scan-org")
-            if command is not None:
+            if command is not None and (
+                not os.path.exists("org") or self._org_only(ctx, command, args[2:])
+            ):
                 return "scan org", command, args[2:]
         return super().resolve_command(ctx, args)
+
+    def _org_only(self, ctx: Any, org: Any, args: list[str]) -> bool:
+        scan = self.get_command(ctx, "scan")
+        shared = {o for p in getattr(scan, "params", []) for o in p.opts}
+        own = {o for p in org.params for o in p.opts if o.startswith("-")} - shared
+        return any(a.split("=", 1)[0] in own for a in args)
 
 
 app = typer.Typer(

@@ -103,7 +103,7 @@ def git(args: list[str], cwd: Path, env: dict[str, str]) -> str:
         err = proc.stderr.decode("utf-8", "replace").strip()
         lines = [line for line in err.splitlines() if line.strip()]
         fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
-        detail = (fatal or lines or [f"exit code {proc.returncode}"])[-1]
+        detail = fatal[0] if fatal else (lines or [f"exit code {proc.returncode}"])[-1]
         raise RepoFailure(classify(err), f"git {args[0]}: {detail.strip()}")
     return proc.stdout.decode("utf-8", "surrogateescape")
 
@@ -164,8 +164,9 @@ def mirror(
     root = folder / f"{key}.git"
     with _locked(folder / f"{key}.lock"):
         if not (root / "HEAD").is_file():
+            for stale in folder.glob(f".{key}.*.new"):  # left by a task killed mid-clone
+                shutil.rmtree(stale, ignore_errors=True)
             work = folder / f".{key}.{os.getpid()}.new"
-            shutil.rmtree(work, ignore_errors=True)
             folder.mkdir(parents=True, exist_ok=True)
             git(["init", "--quiet", "--bare", str(work)], folder, env)
             git(["config", "gc.autoDetach", "false"], work, env)

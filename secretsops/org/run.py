@@ -41,7 +41,7 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # the HTTP server (health, metrics) on a free port
             silence_logs=logging.ERROR,
         )
         try:
@@ -51,7 +51,9 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
             cluster.close()
         return
     try:
-        client = Client(scheduler, timeout="15s")
+        # How long to try: Dask's distributed.comm.timeouts.connect (30 s; the environment
+        # variable DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT sets it).
+        client = Client(scheduler)
     except (OSError, TimeoutError, ValueError) as exc:
         detail = " ".join(str(exc).split())[:160] or type(exc).__name__
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {detail}") from None

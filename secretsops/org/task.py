@@ -160,6 +160,7 @@ def _baseline_text(root: Path) -> str | None:
 
 def _scan_root(root: Path, options: TaskOptions, result: RepoResult) -> None:
     from secretsops import baseline as baseline_mod
+    from secretsops import git
     from secretsops.scan.engine import EngineConfig, config_from_baseline
     from secretsops.scan.history import HistoryOptions, scan_history
 
@@ -188,6 +189,10 @@ def _scan_root(root: Path, options: TaskOptions, result: RepoResult) -> None:
     # No value leaves the worker; the baseline hash matched above is not needed past here.
     result.findings = [replace(f, secret="", baseline_hash="", aliases=()) for f in findings]
     result.commits = stats.commits
+    if stats.incremental:  # only the commits added since were walked: count them all
+        tips = "\n".join(git.ref_tips(root)) + "\n"
+        out = git.run(["rev-list", "--count", "--stdin"], root, input=tips.encode())
+        result.commits = int(out.decode().strip() or 0)
     summary = stats.scan_stats()
     result.stats = {
         "blobs_total": stats.blobs_total,
@@ -197,6 +202,7 @@ def _scan_root(root: Path, options: TaskOptions, result: RepoResult) -> None:
         "skipped_binary": summary.skipped_binary,
         "skipped_too_large": summary.skipped_too_large,
         "shallow_commits": stats.shallow_commits,
+        "commits_walked": stats.commits,
         "incremental": int(stats.incremental),
     }
     result.detectors = detectors
