@@ -606,3 +606,38 @@ def test_text_report_and_stdin_list(estate: list[Planted], tmp_path: Path, sched
     for planted in chosen:
         for value in planted.values:
             assert_absent(value, proc.stdout, proc.stderr)
+
+
+def test_progress_bar_on_a_terminal(estate: list[Planted], tmp_path: Path, scheduler: str) -> None:
+    import pty
+    import select
+
+    listing = write_list(tmp_path / "repos.txt", estate[:3])
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [str(SECRETSOPS), "scan", "org", str(listing), "--scheduler", scheduler,
+             "--cache-dir", str(tmp_path / "cache"), "--state", str(tmp_path / "state.json"),
+             "-f", "json", "-o", str(tmp_path / "out.json")],
+            cwd=tmp_path, env=base_env(), stdout=subprocess.PIPE, stderr=slave, timeout=120,
+            check=False,
+        )  # fmt: skip
+    finally:
+        os.close(slave)
+    shown = b""
+    while select.select([master], [], [], 0.2)[0]:
+        try:
+            chunk = os.read(master, 1 << 16)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert proc.returncode == 1
+    text = shown.decode("utf-8", "replace")
+    assert "\r[" in text and "/3 repositories" in text and "findings" in text
+    assert "3 repositories, 3 scanned" in text  # then the summary table
+    for planted in estate[:3]:
+        for value in planted.values:
+            assert_absent(value, text)

@@ -157,7 +157,7 @@ def github_specs(client: GitHubClient, org: str) -> list[RepoSpec]:
         if not isinstance(url, str) or not url:
             continue
         name = str(repo.get("full_name") or "") or None
-        specs.append(spec_for_url(url, name=name, auth="github"))
+        specs.append(spec_for_url(url, name=name, auth="github", size=_kib(repo.get("size"))))
     return specs
 
 
@@ -178,5 +178,10 @@ def devops_specs(org_url: str, warn: Callable[[str], None]) -> list[RepoSpec]:
         if repo.get("isDisabled"):
             warn(f"skipping {name or url}: the repository is disabled")
             continue
-        specs.append(spec_for_url(url, name=name, auth="devops"))
+        size = _kib(repo.get("size")) // 1024  # Azure DevOps gives bytes
+        specs.append(spec_for_url(url, name=name, auth="devops", size=size))
     return specs
+
+
+def _kib(value: object) -> int:
+    return value if isinstance(value, int) and value > 0 else 0

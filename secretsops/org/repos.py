@@ -36,6 +36,8 @@ class RepoSpec:
     local: bool
     key: str
     auth: str = ""
+    #: size in KiB when a lister knows it: larger repositories are scheduled first
+    size: int = 0
 
     @property
     def display_url(self) -> str:
@@ -92,11 +94,13 @@ def url_name(url: str) -> str:
     return "/".join(parts) or shown
 
 
-def spec_for_url(url: str, *, name: str | None = None, auth: str | None = None) -> RepoSpec:
+def spec_for_url(
+    url: str, *, name: str | None = None, auth: str | None = None, size: int = 0
+) -> RepoSpec:
     shown = name or url_name(url)
     key = f"{_UNSAFE.sub('_', shown)[:80]}-{_digest(display_url(url))}"
     kind = auth if auth is not None else auth_for_url(url)
-    return RepoSpec(name=shown, location=url, local=False, key=key, auth=kind)
+    return RepoSpec(name=shown, location=url, local=False, key=key, auth=kind, size=size)
 
 
 def spec_for_path(path: Path, *, base: Path | None = None) -> RepoSpec:

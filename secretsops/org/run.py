@@ -89,7 +89,12 @@ def run_org(
             if resume:
                 task = replace(options, previous_state=state.previous(spec.key))
             future = client.submit(
-                scan_repository, spec, task, key=f"secretsops-scan-{spec.key}-{run_id}", pure=False
+                scan_repository,
+                spec,
+                task,
+                key=f"secretsops-scan-{spec.key}-{run_id}",
+                pure=False,
+                priority=spec.size,  # the largest first, so that none is left to run alone
             )
             futures[future.key] = (future, spec)
         progress.update(0, len(specs), final_total=True, force=True, note="0 findings")
