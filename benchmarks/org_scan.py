@@ -6,13 +6,14 @@ every history cache removed before each run:
 
 - loop: ``secretsops scan --history REPO --no-cache -j 1`` for each repository in turn;
 - org, 1 and 2 workers: ``secretsops scan org LIST --workers N`` over the same local paths
-  (scanned in place, the embedded LocalCluster's start-up included);
+  (scanned in place, the embedded LocalCluster's start-up included), and over one repository
+  alone (the fixed cost: start-up);
 - org over ``file://`` URLs, 2 workers: first run (mirrors cloned), second run (mirrors fetched,
   history caches hit), and ``--resume`` (only ``git ls-remote`` per repository).
 
-Prints medians of ``--runs`` runs, per-repository time and the per-repository overhead of the
-org scan against the loop ((org 1 worker - loop) / repositories), and checks that every run
-found the same findings. Usage:
+Prints medians of ``--runs`` runs, per-repository time, the org scan's fixed cost and its
+marginal time per repository against the loop's, and checks that every run found the same
+findings. Usage:
 
     python benchmarks/org_scan.py [--repos 24] [--commits 60] [--runs 3]
 """
@@ -140,6 +141,8 @@ def main() -> int:
             generate(repo, args.commits, seed=i)
         paths = work / "paths.txt"
         paths.write_text("\n".join(str(r) for r in repos) + "\n")
+        single = work / "single.txt"
+        single.write_text(f"{repos[0]}\n")
         urls = work / "urls.txt"
         urls.write_text("\n".join(r.as_uri() for r in repos) + "\n")
         print(f"{args.repos} repositories x {args.commits} commits; {os.cpu_count()} cores")
@@ -153,6 +156,10 @@ def main() -> int:
         for run in range(args.runs):
             clear_caches(repos)
             record("loop of scan --history", loop(repos, work))
+            clear_caches(repos)
+            rows.setdefault("scan org, 1 repository", []).append(
+                org(single, work, 1, work / f"cache-single-{run}")[0]
+            )
             for workers in (1, 2):
                 clear_caches(repos)
                 cache = work / f"cache-{run}-{workers}"
@@ -165,15 +172,25 @@ def main() -> int:
         print(f"{'run':<30} {'wall s':>8} {'per repo s':>11} {'findings':>9}")
         for name, times in rows.items():
             m = statistics.median(times)
+            if name == "scan org, 1 repository":
+                print(f"{name:<30} {m:>8.2f} {m:>11.3f} {'':>9}")
+                continue
             found = "/".join(str(c) for c in sorted(counts[name]))
             print(f"{name:<30} {m:>8.2f} {m / n:>11.3f} {found:>9}")
         base = statistics.median(rows["loop of scan --history"])
         one = statistics.median(rows["scan org, 1 worker(s)"])
         two = statistics.median(rows["scan org, 2 worker(s)"])
+        fixed = statistics.median(rows["scan org, 1 repository"])
+        marginal = (one - fixed) / max(n - 1, 1)
         print(
-            f"per-repository overhead of scan org (1 worker) over the loop: "
-            f"{(one - base) / n * 1000:+.0f} ms; 2 workers / 1 worker: {two / one:.2f}x; "
-            f"loop / org 2 workers: {base / two:.2f}x"
+            f"scan org fixed cost (cluster start-up, 1 repository): {fixed:.2f} s; then "
+            f"{marginal * 1000:.0f} ms per repository on 1 worker, against "
+            f"{base / n * 1000:.0f} ms per repository for the loop (a process each): "
+            f"per-repository overhead {(marginal - base / n) * 1000:+.0f} ms"
+        )
+        print(
+            f"2 workers / 1 worker: {two / one:.2f}x wall time; loop / org 2 workers: "
+            f"{base / two:.2f}x"
         )
         same = len({c for cs in counts.values() for c in cs}) == 1
         print("findings identical across runs" if same else "FINDINGS DIFFER across runs")

@@ -112,7 +112,7 @@ def by_repository(report: dict[str, Any]) -> dict[str, list[tuple[Any, ...]]]:
 
 def name_of(planted: Planted) -> str:
     if planted.url:
-        return urllib.parse.unquote(urllib.parse.urlsplit(planted.entry).path).strip("/")
+        return urllib.parse.unquote(urllib.parse.urlsplit(planted.entry).path)
     return str(planted.repo.path.resolve())
 
 
@@ -253,25 +253,33 @@ def test_failing_repositories_do_not_stop_the_others(
     broken.write(".secrets.baseline", "{ not json")
     broken.add()
     broken.commit()
+    secret = fakes.password()
     extra = (
         str(tmp_path / "nowhere"),
         (tmp_path / "no-such-repo").as_uri(),
         str(tmp_path / "plain"),
         str(tmp_path / "shallow"),
         str(broken.path),
+        f"http://someone:{secret}@127.0.0.1:9/team/app.git",  # nothing listens on port 9
     )
     listing = write_list(tmp_path / "repos.txt", good, extra)
     proc = org(tmp_path, listing, "--scheduler", scheduler, "-q", "-f", "json", "-o", "out.json")
     assert_clean_error(proc)
-    assert "5 of 8 repositories not scanned" in proc.stderr
+    assert "6 of 9 repositories not scanned" in proc.stderr
     report = json.loads((tmp_path / "out.json").read_text())
     statuses = [r["status"] for r in report["repositories"]]
     assert statuses == [
-        "ok", "ok", "ok", "unreachable", "unreachable", "not-a-repository", "shallow", "baseline"
+        "ok", "ok", "ok", "unreachable", "unreachable", "not-a-repository", "shallow", "baseline",
+        "unreachable",
     ]  # fmt: skip
+    last = report["repositories"][-1]
+    assert (last["name"], last["url"]) == ("team/app", "http://127.0.0.1:9/team/app.git")
+    state = (tmp_path / "state.json").read_text()
+    assert_absent(secret, proc.stdout, proc.stderr, (tmp_path / "out.json").read_text(), state)
     assert all(r["error"] for r in report["repositories"][3:])
     assert "does not appear to be a git repository" in report["repositories"][4]["error"]
     assert_same_as_alone({**report, "repositories": report["repositories"][:3]}, good)
+    assert len(report["findings"]) == sum(len(alone(p)["findings"]) for p in good)
     # --allow-shallow scans what the shallow clone holds
     proc = org(tmp_path, "-", "--scheduler", scheduler, "--allow-shallow", "-f", "json")
     assert proc.returncode == 2  # stdin was empty: no repositories
@@ -519,6 +527,31 @@ def test_lister_errors_are_one_line(
     assert_clean_error(proc)
     assert message in proc.stderr
     assert "wrong" not in proc.stderr
+
+
+def test_list_entries() -> None:
+    from secretsops.org.repos import parse_list
+
+    token = fakes.password()
+    specs = parse_list(
+        "# comment\n\n"
+        "https://dev.azure.com/contoso/payments/_git/api\n"
+        f"https://ci:{token}@github.com/acme/web.git\n"
+        "git@github.com:acme/tools.git\n"
+        "ssh://git@example.com:2222/srv/ops.git\n"
+        "relative/repo\n",
+        where="list",
+        base=Path("/srv/lists"),
+    )
+    assert [s.name for s in specs] == [
+        "payments/api", "acme/web", "acme/tools", "srv/ops", "/srv/lists/relative/repo"
+    ]  # fmt: skip
+    assert [s.auth for s in specs] == ["devops", "github", "", "", ""]
+    assert specs[1].display_url == "https://github.com/acme/web.git"
+    assert specs[1].location.endswith("@github.com/acme/web.git")  # git still gets it
+    assert token not in specs[1].key and token not in specs[1].name
+    assert specs[4].local and not any(s.local for s in specs[:4])
+    assert len({s.key for s in specs}) == 5
 
 
 def test_git_reads_the_credentials_from_its_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -128,6 +128,7 @@ def scan_org(
         workers=workers,
         resume=resume,
         progress=Progress.for_terminal(quiet, unit="repositories"),
+        warn=info,
     )
     emit(render(run, fmt.value), output)
     if fmt is not OrgFormat.text and not quiet:

@@ -86,6 +86,8 @@ def url_name(url: str) -> str:
         path = shown.split(":", 1)[1] if _SCP.match(shown) else shown
     path = urllib.parse.unquote(path).strip("/")
     path = path.removesuffix(".git").removesuffix("/")
+    if shown.startswith("file://"):
+        return "/" + path  # a local path, shown as one
     # Azure DevOps: ORG/PROJECT/_git/REPO -> PROJECT/REPO
     parts = [p for p in path.split("/") if p]
     if "_git" in parts:

@@ -73,6 +73,7 @@ def run_org(
     resume: bool,
     progress: Progress,
     on_result: Callable[[RepoResult], None] = lambda result: None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> OrgRun:
     from distributed import as_completed
 
@@ -82,6 +83,8 @@ def run_org(
     with dask_client(scheduler, workers) as client:
         n_workers = len(client.scheduler_info().get("workers", {}))
         address = str(client.scheduler.address)
+        if not n_workers:
+            warn(f"the Dask scheduler at {address} has no workers yet: tasks wait for one")
         run_id = uuid.uuid4().hex[:8]
         futures = {}
         for spec in specs:
