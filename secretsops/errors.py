@@ -80,3 +80,7 @@ class NameSoftDeleted(VaultError):
 
 class LeakError(SecretsopsError):
     """An output would have held a secret value; nothing was written."""
+
+
+class GitHubError(InputError):
+    """The GitHub API cannot be reached, refused the token, or answered something unexpected."""

@@ -8,20 +8,24 @@ from typing import TextIO
 
 
 class Progress:
-    """Blobs done out of blobs known, rate and time left; redrawn at most ten times a second."""
+    """Items (blobs, repositories) done out of those known, rate and time left, and a note
+    (findings so far); redrawn at most ten times a second."""
 
-    def __init__(self, enabled: bool, stream: TextIO | None = None) -> None:
+    def __init__(self, enabled: bool, stream: TextIO | None = None, unit: str = "blobs") -> None:
         self.stream = stream or sys.stderr
+        self.unit = unit
         self.enabled = enabled
         self.start = time.monotonic()
         self._last = 0.0
         self._drawn = False
 
     @classmethod
-    def for_terminal(cls, quiet: bool) -> Progress:
-        return cls(enabled=not quiet and sys.stderr.isatty())
+    def for_terminal(cls, quiet: bool, unit: str = "blobs") -> Progress:
+        return cls(enabled=not quiet and sys.stderr.isatty(), unit=unit)
 
-    def update(self, done: int, total: int, *, final_total: bool, force: bool = False) -> None:
+    def update(
+        self, done: int, total: int, *, final_total: bool, force: bool = False, note: str = ""
+    ) -> None:
         if not self.enabled:
             return
         now = time.monotonic()
@@ -38,7 +42,9 @@ class Progress:
         width = 30
         filled = int(width * done / total) if total else 0
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{total} blobs  {rate:,.0f}/s  {eta}  ")
+        rate_text = f"{rate:,.0f}/s" if rate >= 10 else f"{rate:,.2f}/s"
+        extra = f"{note}  " if note else ""
+        self.stream.write(f"\r[{bar}] {done}/{total} {self.unit}  {rate_text}  {extra}{eta}  ")
         self.stream.flush()
         self._drawn = True
 

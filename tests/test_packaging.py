@@ -11,7 +11,7 @@ from typing import Any
 import fakes
 import pytest
 from background import Heavy
-from conftest import REPO_ROOT, Repo, base_env
+from conftest import REPO_ROOT, Repo, base_env, committed
 
 pytestmark = pytest.mark.slow
 
@@ -121,6 +121,28 @@ def test_installed_baseline_is_portable(installed: Path, repo: Repo) -> None:
     assert ds.returncode == 0 and "Traceback" not in ds.stderr, ds.stderr
     # The checkout's copy reads what the installed copy wrote.
     assert repo.scan("--baseline", ".secrets.baseline").returncode == 0
+
+
+def test_installed_org_scan(installed: Path, tmp_path: Path) -> None:
+    """``scan org`` from a fresh install: Dask comes with it, and its worker processes import
+    the installed copy (one repository scanned in place, the same one mirrored)."""
+    token = fakes.github_token()
+    repo = committed(tmp_path / "svc", {"ci.env": f"GH={token}\n"})
+    (tmp_path / "repos.txt").write_text(f"{repo.path}\n{repo.path.as_uri()}\n")
+    proc = _run(
+        [str(installed / "secretsops"), "scan", "org", "repos.txt", "--workers", "1",
+         "--cache-dir", str(tmp_path / "cache"), "--state", str(tmp_path / "state.json"),
+         "--format", "json"],
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    report: dict[str, Any] = json.loads(proc.stdout)
+    assert [r["status"] for r in report["repositories"]] == ["ok", "ok"]
+    assert [(f["path"], f["type"]) for f in report["findings"]] == [
+        ("ci.env", "GitHub Token"),
+        ("ci.env", "GitHub Token"),
+    ]
+    assert token not in proc.stdout and "Traceback" not in proc.stderr
 
 
 def test_installed_module_entry_point(installed: Path, tmp_path: Path) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
+import typer.core
 
 from secretsops import __version__
 from secretsops.cli import audit as _audit
@@ -19,7 +21,34 @@ from secretsops.cli import sample as _sample
 from secretsops.cli import scan as _scan
 from secretsops.errors import SecretsopsError
 
+
+class _Commands(typer.core.TyperGroup):
+    """``scan org ...`` is the command ``scan-org``: ``scan`` takes paths, so ``org`` cannot be
+    a sub-command of it. Where a folder ``org`` exists, ``scan org`` scans that folder unless
+    an option only ``scan org`` has is given (``scan-org`` is always the organisation scan)."""
+
+    def resolve_command(
+        self,
+        ctx: Any,  # typer's own click (vendored from 0.28): no stable name to annotate with
+        args: list[str],
+    ) -> Any:
+        if args[:2] == ["scan", "org"]:
+            command = self.get_command(ctx, "scan-org")
+            if command is not None and (
+                not os.path.exists("org") or self._org_only(ctx, command, args[2:])
+            ):
+                return "scan org", command, args[2:]
+        return super().resolve_command(ctx, args)
+
+    def _org_only(self, ctx: Any, org: Any, args: list[str]) -> bool:
+        scan = self.get_command(ctx, "scan")
+        shared = {o for p in getattr(scan, "params", []) for o in p.opts}
+        own = {o for p in org.params for o in p.opts if o.startswith("-")} - shared
+        return any(a.split("=", 1)[0] in own for a in args)
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="secretsops",
     help="Find hardcoded credentials in code, history and pipelines; move them to Azure Key Vault.",
     no_args_is_help=True,
@@ -45,6 +74,9 @@ def _root(
 
 
 app.command("scan")(_scan.scan)
+from secretsops.cli import org as _org  # noqa: E402
+
+app.command("scan-org")(_org.scan_org)
 app.add_typer(_baseline.app, name="baseline")
 app.command("audit")(_audit.audit)
 app.command("sample")(_sample.sample)

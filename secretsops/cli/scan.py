@@ -103,7 +103,9 @@ def scan(
     """Scan for hardcoded credentials. Exit 0: nothing new; 1: new findings; 2: input error.
 
     `secretsops scan devops --org https://dev.azure.com/ORG [--project P]` scans the variable
-    groups, build and release definitions of a live Azure DevOps organisation instead.
+    groups, build and release definitions of a live Azure DevOps organisation instead;
+    `secretsops scan org LIST|--github-org NAME|--devops-org URL` scans the history of many
+    repositories on Dask (see `secretsops scan org --help`).
     """
     from secretsops.cli.devops import scan_devops, wants_devops
 

@@ -89,6 +89,10 @@ class DevOpsClient:
         url = f"{release_base(self.org_url)}/{_quote(project)}/_apis/release/definitions"
         yield from self._pages(url, {"$expand": "variables,environments", "$top": str(PAGE_SIZE)})
 
+    def repositories(self) -> Iterator[dict[str, Any]]:
+        """The git repositories of every project of the organisation (``scan org``)."""
+        yield from self._pages(f"{self.org_url}/_apis/git/repositories", {})
+
     # --- transport --------------------------------------------------------------------------
 
     def _pages(self, url: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
@@ -101,7 +105,7 @@ class DevOpsClient:
             body, headers = self.get_json(f"{url}?{urllib.parse.urlencode(query)}")
             values = body.get("value") if isinstance(body, dict) else None
             if not isinstance(values, list):
-                raise DevOpsError(f"{_short(url)}: the reply has no 'value' list")
+                raise DevOpsError(f"{short_url(url)}: the reply has no 'value' list")
             for value in values:
                 if isinstance(value, dict):
                     yield value
@@ -133,17 +137,17 @@ class DevOpsClient:
                 data = exc.read() if exc.fp is not None else b""
             except (urllib.error.URLError, OSError, TimeoutError) as exc:
                 reason = getattr(exc, "reason", exc)
-                raise DevOpsError(f"cannot reach {_short(url)}: {reason}") from None
+                raise DevOpsError(f"cannot reach {short_url(url)}: {reason}") from None
             if status in (429, 503) and attempt < self.max_retries:
                 attempt += 1
-                delay = _retry_after(headers.get("retry-after"), attempt)
+                delay = retry_after(headers.get("retry-after"), attempt)
                 self.throttled_seconds += delay
                 self.sleep(delay)
                 continue
             return self._decoded(url, status, headers, data), headers
 
     def _decoded(self, url: str, status: int, headers: dict[str, str], data: bytes) -> Any:
-        where = _short(url)
+        where = short_url(url)
         if status == 401 or (status == 203 and "json" not in headers.get("content-type", "")):
             raise DevOpsAuthError(
                 f"{where}: authentication failed ({status}); check AZURE_DEVOPS_EXT_PAT or "
@@ -164,7 +168,7 @@ class DevOpsClient:
 _STATUS = {403: "access denied (403)", 404: "not found (404)"}
 
 
-def _retry_after(value: str | None, attempt: int) -> float:
+def retry_after(value: str | None, attempt: int) -> float:
     try:
         delay = float(value) if value is not None else float(2**attempt)
     except ValueError:
@@ -186,7 +190,7 @@ def _quote(project: str) -> str:
     return urllib.parse.quote(project, safe="")
 
 
-def _short(url: str) -> str:
+def short_url(url: str) -> str:
     """The URL without its query (no token or continuation in messages)."""
     parts = urllib.parse.urlsplit(url)
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))

@@ -1,0 +1,1 @@
+"""``secretsops scan org``: many repositories scanned as Dask tasks, one merged report."""
