@@ -311,8 +311,11 @@ def test_killed_at_random_moments_then_rerun(
     in_vault: list[int] = []
     rewritten: list[int] = []
     outputs: list[str] = []
-    for i, delay in enumerate(delays):
-        trial = Trial(template, base / f"t{i}")
+    slots = [(i, delay, 0) for i, delay in enumerate(delays)]
+    landed: list[float] = []
+    while slots:
+        i, delay, tries = slots.pop(0)
+        trial = Trial(template, base / f"t{i}-{tries}")
         context = f"kill {i} at {delay:.3f}s of {duration:.3f}s (seed {seed})"
         with Emulator() as vault:
             proc = trial.start(vault)
@@ -321,11 +324,18 @@ def test_killed_at_random_moments_then_rerun(
             code = trial.finish(proc)
             if code == -signal.SIGKILL:
                 killed += 1
+                landed.append(delay)
             else:
+                # the run was quicker than the timed one (a less loaded machine): the slot is
+                # tried again a little earlier, so every slot gets its kill
                 assert code == 0, (context, trial.outputs)
+                if tries < 5:
+                    slots.append((i, delay * 0.85, tries + 1))
             states = _files_whole(trial)
-            in_vault.append(_vault_partial(trial, vault))
-            rewritten.append(sum(1 for s in states.values() if s == "new"))
+            held = _vault_partial(trial, vault)
+            if code == -signal.SIGKILL:
+                in_vault.append(held)
+                rewritten.append(sum(1 for s in states.values() if s == "new"))
 
             again = trial.run(vault)
             assert again == 0, (context, trial.outputs[-2:])
@@ -352,11 +362,12 @@ def test_killed_at_random_moments_then_rerun(
         outputs += trial.outputs
         shutil.rmtree(trial.root)
     # the kills landed across the run: before any write, between vault writes, among rewrites
-    assert killed >= KILLS - 3, (killed, duration, seed)
+    assert killed == KILLS and len(set(landed)) == KILLS, (killed, landed, duration, seed)
     assert 0 in in_vault and any(0 < n < 24 for n in in_vault), (in_vault, seed)
     print(
         f"full run {duration:.2f}s, first vault step at {first:.2f}s; secrets in the vault "
-        f"at each kill: {in_vault}; files rewritten at each kill: {rewritten}; seed {seed}"
+        f"at each kill: {in_vault}; files rewritten at each kill: {rewritten}; kills at "
+        f"{[round(d, 2) for d in landed]} s; seed {seed}"
     )
     leaked = _leaks(template.values, _system_temp(since, skip=base.parent))
     assert leaked == [], leaked
