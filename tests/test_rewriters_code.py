@@ -10,7 +10,6 @@ from rewriter_files import (
     assert_rewritten,
     fakes,
     javascript_parses,
-    line_of,
     new_password,
     python_compiles,
     rewrite,
@@ -113,21 +112,6 @@ public static class Secrets
     )
     assert "System.Environment.GetEnvironmentVariable(" in lines[5]
     assert_kept(old, out.text, [5, 6])
-    assert_rewritten(out, tmp_path / "repo", password)
-
-
-def test_powershell_secure_string(tmp_path: Path) -> None:
-    password = new_password()
-    old = f"""# deploy
-$secure = ConvertTo-SecureString "{password}" -AsPlainText -Force
-Write-Host "done"
-"""
-    out = rewrite(tmp_path / "repo", "deploy/deploy.ps1", old)
-    name = next(iter(out.references.values())).env_name
-    assert out.text.splitlines()[1] == (
-        f"$secure = ConvertTo-SecureString $env:{name} -AsPlainText -Force"
-    )
-    assert_kept(old, out.text, [line_of(old, "ConvertTo")])
     assert_rewritten(out, tmp_path / "repo", password)
 
 

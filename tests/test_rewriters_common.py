@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import fakes
 import pytest
 import yaml
 from rewriter_files import OPTIONS, assert_rewritten, new_password, rewrite, sites_in
@@ -37,7 +38,26 @@ from secretsops.migrate.rewriters.base import Reference, Replacement, Site
         ("app.py", "", "source-code"),
         ("web/app.ts", "", "source-code"),
         ("Program.cs", "", "source-code"),
-        ("deploy.ps1", "", "source-code"),
+        ("deploy.ps1", "", "powershell"),
+        ("Modules/Deploy.psm1", "", "powershell"),
+        ("Properties/PublishProfiles/app - Web Deploy.pubxml", "<Project/>", "publish-profile"),
+        ("app.PublishSettings", "<publishData/>", "publish-profile"),
+        ("notebooks/explore.ipynb", '{"cells": []}', "notebook"),
+        (
+            "pipelines/group.json",
+            '{"name": "g", "variables": {"a": {"value": "b"}}}',
+            "variable-group",
+        ),
+        ("vars.json", '{"a": {"value": "b", "isSecret": false}}', "variable-group"),
+        (
+            "azuredeploy.json",
+            '{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/'
+            'deploymentTemplate.json#", "variables": {"a": {"value": "b"}}}',
+            "manual",
+        ),
+        ("certs/key.pem", fakes.private_key_pem() + "\n", "private-key"),
+        ("id_rsa", fakes.private_key_pem(), "private-key"),
+        ("certs/notes.txt", "see below\n" + fakes.private_key_pem(), "manual"),
         ("config/app.ini", "[db]\n", "manual"),
         (".gitlab-ci.yml", "stages: [build]\nbuild:\n  script:\n  - make\n", "manual"),
         ("k8s/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\n", "manual"),
@@ -50,7 +70,7 @@ def test_each_file_gets_its_rewriter(path: str, text: str, kind: str) -> None:
 
 def test_every_rewriter_is_registered_once() -> None:
     kinds = [r.kind for r in REWRITERS]
-    assert len(kinds) == len(set(kinds)) == 10
+    assert len(kinds) == len(set(kinds)) == 15
     assert "manual" not in kinds
 
 

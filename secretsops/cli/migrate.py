@@ -35,10 +35,19 @@ def _summary(plan: Plan, output: Path) -> str:
     automatic = sum(1 for f in plan.files if f.new_sha256 is not None)
     manual = sum(len(f.manual) for f in plan.files)
     locations = sum(len(s.locations) for s in plan.secrets)
+    removed = sum(1 for f in plan.files if f.remove)
     lines = [
         f"plan: {len(plan.secrets)} secret(s), {locations} location(s) in {len(plan.files)} "
-        f"file(s): {automatic} rewritten automatically, {manual} manual step(s) -> {output}",
+        f"file(s): {automatic} rewritten automatically, {removed} removed (moved whole), "
+        f"{manual} manual step(s) -> {output}",
     ]
+    steps = plan.manual_steps()
+    if steps:
+        lines.append(
+            f"left to you ({len(steps)}): no rewriter can reference the vault there; apply "
+            "exits 1 while a value remains in these files"
+        )
+        lines += [f"  MANUAL {step}" for step in steps]
     for secret in plan.secrets:
         lines.append(f"  {secret.name}  ({secret.env_name}, {secret.fingerprint})")
         for loc in secret.locations:

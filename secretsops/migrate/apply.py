@@ -19,10 +19,11 @@ import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from secretsops.errors import NameSoftDeleted, VaultError
-from secretsops.migrate import atomic, journal, planner
+from secretsops import git
+from secretsops.errors import GitError, NameSoftDeleted, VaultError
+from secretsops.migrate import atomic, journal, planner, removal
 from secretsops.migrate.journal import Journal
-from secretsops.migrate.plan import Plan, Secret
+from secretsops.migrate.plan import Location, Plan, Secret
 from secretsops.migrate.rewriters import (
     Reference,
     Replacement,
@@ -34,6 +35,7 @@ from secretsops.scan import fingerprint as fp
 from secretsops.scan.engine import Engine, EngineConfig, RawSecret
 
 UNCHANGED, REWRITTEN, CHANGED, MISSING = "unchanged", "rewritten", "changed", "missing"
+REMOVED = "removed"  # a file the plan removes is gone: done (the index and .gitignore are checked)
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Outcome:
     files: dict[str, str] = field(default_factory=dict)  # path -> status
     problems: list[str] = field(default_factory=list)
     fatal: VaultError | None = None
+    leftovers: list[str] = field(default_factory=list)  # path:line still holding a value
 
     @property
     def exit_code(self) -> int:
@@ -105,7 +108,8 @@ def file_states(root: Path, plan: Plan, config: EngineConfig | None) -> dict[str
             try:
                 content = atomic.read(full)
             except FileNotFoundError:
-                states[planned.path] = FileState(planned.path, MISSING)
+                gone = REMOVED if planned.remove else MISSING
+                states[planned.path] = FileState(planned.path, gone)
                 continue
             if content.sha256 == planned.sha256:
                 states[planned.path] = FileState(planned.path, UNCHANGED, content)
@@ -175,7 +179,13 @@ class Applier:
         self._record(journal.RUN_STARTED)
         states = file_states(self.root, self.plan, self.config)
         values = values_of(self.plan, states)
+        manual_only = {f.path for f in self.plan.files if f.new_sha256 is None and not f.remove}
         for path, state in sorted(states.items()):
+            if path in manual_only and state.state in (CHANGED, MISSING):
+                # a person did (or is doing) the manual step: what counts is whether a value
+                # is still there, checked at the end
+                outcome.files[path] = "edited since the plan"
+                continue
             if state.state in (CHANGED, MISSING):
                 outcome.files[path] = state.state
                 outcome.problems.append(
@@ -211,6 +221,9 @@ class Applier:
             state = states[planned.path]
             if state.state in (CHANGED, MISSING):
                 continue
+            if planned.remove:
+                outcome.files[planned.path] = self._remove(planned.path, state, verified, outcome)
+                continue
             if planned.new_sha256 is None:
                 outcome.files[planned.path] = "manual steps"
                 continue
@@ -220,8 +233,86 @@ class Applier:
                     self._record(journal.FILE_ALREADY, path=planned.path)
                 continue
             outcome.files[planned.path] = self._file(planned.path, state, verified, outcome)
+        if not outcome.dry_run and outcome.fatal is None:  # a fatal error already says why
+            self._leftovers(states, outcome)
         self._record(journal.RUN_FINISHED, problems=len(outcome.problems))
         return outcome
+
+    def _leftovers(self, states: dict[str, FileState], outcome: Outcome) -> None:
+        """Never a success while a confirmed value is still in a file git tracks (or would
+        add): each such location is a problem, with the step that removes it."""
+        known: dict[str, str] = {}  # fingerprint -> value (detected and stored), in memory
+        for state in states.values():
+            for rep in state.replacements:
+                for value in (rep.site.value, rep.stored):
+                    known.setdefault(fp.fingerprint(value), value)
+        tracked = _tracked(self.root)
+        steps = {f.path: f.manual for f in self.plan.files}
+        unknown: dict[str, list[tuple[Secret, Location]]] = {}
+        reported: set[tuple[str, int]] = set()
+        current: dict[str, str | None] = {}
+        done = ("rewritten", "already rewritten", "removed", "already removed")
+        waiting = {  # automatic files not done: a problem above already says why
+            f.path
+            for f in self.plan.files
+            if (f.new_sha256 is not None or f.remove) and outcome.files.get(f.path) not in done
+        }
+        for secret in self.plan.secrets:
+            for loc in secret.locations:
+                if loc.path in waiting or (tracked is not None and loc.path not in tracked):
+                    continue
+                if loc.path not in current:
+                    try:
+                        current[loc.path] = atomic.read(self.root / loc.path).text
+                    except OSError:
+                        current[loc.path] = None
+                text = current[loc.path]
+                if text is None:
+                    continue
+                values = [
+                    known[d] for d in (loc.finding_fingerprint, secret.fingerprint) if d in known
+                ]
+                if not values:
+                    unknown.setdefault(loc.path, []).append((secret, loc))
+                elif any(v in text for v in values):
+                    self._leftover(loc, secret, steps, reported, outcome)
+        if unknown:
+            with Engine(self.config) as engine:
+                for path, pairs in unknown.items():
+                    text = current[path]
+                    assert text is not None
+                    found = set()
+                    for hit in engine.scan_text(path, text):
+                        found.add(fp.fingerprint(hit.secret))
+                        found.add(fp.fingerprint(planner.expanded(text, hit).secret))
+                    for secret, loc in pairs:
+                        if {loc.finding_fingerprint, secret.fingerprint} & found:
+                            self._leftover(loc, secret, steps, reported, outcome)
+
+    @staticmethod
+    def _leftover(
+        loc: Location,
+        secret: Secret,
+        steps: dict[str, list[str]],
+        reported: set[tuple[str, int]],
+        outcome: Outcome,
+    ) -> None:
+        if (loc.path, loc.line) in reported:
+            return
+        reported.add((loc.path, loc.line))
+        step = next(
+            (m for m in steps.get(loc.path, []) if m.startswith(f"{loc.path}:{loc.line}:")), ""
+        )
+        how = (
+            step.split(": ", 1)[1]
+            if step
+            else (f"replace it with a reference to Key Vault secret {secret.name}")
+        )
+        outcome.problems.append(
+            f"{loc.path}:{loc.line}: the value of Key Vault secret {secret.name} is still in "
+            f"this file: {how}"
+        )
+        outcome.leftovers.append(f"{loc.path}:{loc.line}")
 
     def _remove_stale_temporaries(self) -> None:
         """Temporary files a crash mid-write left next to planned files (never holding a
@@ -341,6 +432,43 @@ class Applier:
         self._record(journal.FILE_REWRITTEN, path=path, sha256=planned.new_sha256)
         return "rewritten"
 
+    def _remove(self, path: str, state: FileState, verified: set[str], outcome: Outcome) -> str:
+        """A file moved whole to the vault: ignored, dropped from the index, deleted, in that
+        order (a crash anywhere leaves the file in place or gone, and a rerun finishes the
+        rest); only once its secret is verified in the vault."""
+        needed = {s.name for s in self.plan.secrets for loc in s.locations if loc.path == path}
+        missing = sorted(needed - verified)
+        if missing and state.state != REMOVED:
+            if outcome.fatal is None:
+                outcome.problems.append(
+                    f"{path} not removed: secret {missing[0]} is not verified in the vault"
+                )
+            return "waiting for the vault"
+        if outcome.dry_run:
+            return "would remove" if state.state != REMOVED else "already removed"
+        full = self.root / path
+        if (
+            state.state == UNCHANGED
+            and atomic.sha256(full.read_bytes()) != self.plan.file(path).sha256
+        ):
+            outcome.problems.append(f"{path} changed during the run: not touched")
+            self._record(journal.FILE_CHANGED, path=path)
+            return CHANGED
+        try:
+            removal.ignore(self.root, path)
+            removal.untrack(self.root, path)
+        except (OSError, GitError) as exc:
+            outcome.problems.append(f"{path} not removed: {exc}")
+            return "not removed"
+        if state.state == REMOVED:
+            if self.journal is not None and path not in self.journal.rewritten():
+                self._record(journal.FILE_REMOVED, path=path)
+            return "already removed"
+        full.unlink(missing_ok=True)
+        atomic.sync_folder(full.parent)
+        self._record(journal.FILE_REMOVED, path=path)
+        return "removed"
+
     def _options(self) -> RewriteOptions:
         return planner.Target(
             vault_url=self.plan.vault.url,
@@ -357,3 +485,12 @@ def _held(secret: Secret) -> dict[str, list[str]]:
     --journal`` names the key's marker after the vault secret that holds it."""
     inner = sorted({loc.finding_fingerprint for loc in secret.locations} - {secret.fingerprint})
     return {"holds": inner} if inner else {}
+
+
+def _tracked(root: Path) -> set[str] | None:
+    """Files git tracks or would add (untracked, not ignored); None outside a repository."""
+    try:
+        out = git.run(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], root)
+    except GitError:
+        return None
+    return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}

@@ -36,6 +36,7 @@ VAULT_RECOVERED = "vault-recovered"  # a soft-deleted secret of that name was re
 VAULT_FAILED = "vault-failed"
 FILE_REWRITTEN = "file-rewritten"
 FILE_ALREADY = "file-already-rewritten"
+FILE_REMOVED = "file-removed"  # a file that moved whole to the vault left the tree
 FILE_CHANGED = "file-changed"  # differs from the plan: not touched
 RUN_STARTED = "run-started"
 RUN_FINISHED = "run-finished"
@@ -81,7 +82,8 @@ class Journal:
             os.kill(os.getpid(), signal.SIGKILL)
 
     def rewritten(self) -> set[str]:
-        return {s["path"] for s in self.steps if s["step"] in (FILE_REWRITTEN, FILE_ALREADY)}
+        done = (FILE_REWRITTEN, FILE_ALREADY, FILE_REMOVED)
+        return {s["path"] for s in self.steps if s["step"] in done}
 
 
 def _dumps(data: dict[str, Any]) -> str:

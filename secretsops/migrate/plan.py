@@ -56,6 +56,7 @@ class File:
     diff: str  # zero-context, redacted
     notes: list[str] = field(default_factory=list)
     manual: list[str] = field(default_factory=list)
+    remove: bool = False  # the whole file moved to the vault: apply removes it (git rm, ignored)
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,19 @@ class Plan:
                 return f
         raise KeyError(path)
 
+    def manual_steps(self) -> list[str]:
+        """Every step left to a person, each naming its file: what apply cannot do."""
+        out = []
+        for f in self.files:
+            for step in f.manual:
+                out.append(step if step.startswith(f"{f.path}:") else f"{f.path}: {step}")
+        return out
+
     def json(self) -> dict[str, Any]:
         data = asdict(self)
-        return {"format": FORMAT, "version": VERSION, **data}
+        head = {k: data.pop(k) for k in ("root", "repository", "vault")}
+        # up front: what a person must do, site by site (apply exits 1 while a value remains)
+        return {"format": FORMAT, "version": VERSION, **head, "manual": self.manual_steps(), **data}
 
     def dumps(self) -> str:
         return json.dumps(self.json(), indent=2, sort_keys=False) + "\n"

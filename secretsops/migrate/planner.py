@@ -232,6 +232,25 @@ def _span_lines(text: str, start: int, end: int) -> tuple[int, int]:
     return first, last
 
 
+def gitignore_pattern(path: str) -> str:
+    """The ``.gitignore`` line that ignores exactly ``path`` (anchored, specials escaped)."""
+    escaped = re.sub(r"([\\*?\[\]!#])", r"\\\1", path)
+    if escaped.endswith(" "):
+        escaped = escaped[:-1] + "\\ "
+    return "/" + escaped
+
+
+def removal_diff(path: str, text: str, secret: str) -> str:
+    """The plan's diff of a file that leaves the tree: its lines are not shown (they are the
+    secret), the ``.gitignore`` line that keeps a downloaded copy out of git is."""
+    count = len(text.splitlines())
+    return (
+        f"--- a/{path}\n+++ /dev/null\n@@ -1,{count} +0,0 @@\n"
+        f"-<{count} line(s) moved to Key Vault secret {secret}>\n"
+        f"--- a/.gitignore\n+++ b/.gitignore\n@@ +1 @@\n+{gitignore_pattern(path)}\n"
+    )
+
+
 def content_type(value: str) -> str:
     return "application/x-pem-file" if value.lstrip().startswith("-----BEGIN") else "text/plain"
 
@@ -344,12 +363,15 @@ def build(
         notes: list[str] = []
         manual: list[str] = []
         kind = rewriter.kind
+        removal = ""
         if chosen:
             result = rewriter.render(path, text, chosen, options)
             kind = result.kind
             notes = [redact(n) for n in result.notes]
             manual = [redact(m) for m in result.manual]
-            if result.text is not None and result.text != text:
+            if result.remove:
+                removal = removal_diff(path, text, chosen[0][1].secret_name)
+            elif result.text is not None and result.text != text:
                 new_sha = atomic.sha256(scanned.content.encode(result.text))
                 hunk_list = diffs.hunks(text, result.text, redact)
             else:
@@ -357,7 +379,9 @@ def build(
         automatic = bool(chosen)
         for rep, auto in reps:
             first_line, last_line = _span_lines(text, rep.start, rep.end)
-            if auto and automatic:
+            if auto and automatic and removal:
+                location_diffs[(path, rep.start, rep.end)] = removal
+            elif auto and automatic:
                 touching = [h for h in hunk_list if h.touches(first_line, last_line)]
                 location_diffs[(path, rep.start, rep.end)] = diffs.file_diff(path, touching)
             else:
@@ -373,12 +397,13 @@ def build(
                 kind=kind if automatic else "manual",
                 sha256=scanned.content.sha256,
                 new_sha256=new_sha,
-                diff=diffs.file_diff(path, hunk_list),
+                diff=removal or diffs.file_diff(path, hunk_list),
                 notes=notes,
                 manual=manual,
+                remove=bool(removal),
             )
         )
-    automatic_files = {f.path for f in plan_files if f.new_sha256 is not None}
+    automatic_files = {f.path for f in plan_files if f.new_sha256 is not None or f.remove}
 
     plan_secrets: list[plan_mod.Secret] = []
     for key, group in by_fp.items():

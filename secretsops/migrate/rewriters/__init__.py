@@ -20,8 +20,13 @@ from secretsops.migrate.rewriters.bicep import BicepRewriter
 from secretsops.migrate.rewriters.dotenv import ComposeRewriter, DotenvRewriter
 from secretsops.migrate.rewriters.github_actions import GitHubActionsRewriter
 from secretsops.migrate.rewriters.kubernetes import KubernetesSecretRewriter
+from secretsops.migrate.rewriters.notebook import NotebookRewriter
+from secretsops.migrate.rewriters.powershell import PowerShellRewriter
+from secretsops.migrate.rewriters.private_key import PrivateKeyRewriter
+from secretsops.migrate.rewriters.publish_profile import PublishProfileRewriter
 from secretsops.migrate.rewriters.source_code import SourceCodeRewriter
 from secretsops.migrate.rewriters.terraform import TerraformRewriter
+from secretsops.migrate.rewriters.variable_group import VariableGroupRewriter
 
 
 class ManualRewriter:
@@ -45,8 +50,10 @@ class ManualRewriter:
         return RewriteResult(kind=self.kind, text=None)
 
 
-# Specific before generic: a workflow is YAML, a compose file too.
+# Specific before generic: a workflow is YAML, a compose file too; a file of PEM blocks is
+# a key whatever its name.
 REWRITERS: list[Rewriter] = [
+    PrivateKeyRewriter(),
     GitHubActionsRewriter(),
     ComposeRewriter(),
     KubernetesSecretRewriter(),
@@ -54,8 +61,12 @@ REWRITERS: list[Rewriter] = [
     DotenvRewriter(),
     AppSettingsRewriter(),
     ArmParametersRewriter(),
+    VariableGroupRewriter(),
+    NotebookRewriter(),
+    PublishProfileRewriter(),
     BicepRewriter(),
     TerraformRewriter(),
+    PowerShellRewriter(),
     SourceCodeRewriter(),
 ]
 

@@ -71,12 +71,14 @@ class RewriteOptions:
 
 @dataclass(frozen=True)
 class RewriteResult:
-    """The rewritten file (or None: nothing automatic) and what a person must still do."""
+    """The rewritten file (or None: nothing automatic, or ``remove``: the whole file moved to
+    the vault and leaves the tree) and what a person must still do."""
 
     kind: str  # the rewriter's kind, e.g. "azure-pipelines", "appsettings", "manual"
     text: str | None  # the whole new text of the file; None when only manual steps remain
     notes: tuple[str, ...] = ()  # set-up to do once (no values), e.g. how to populate ${NAME}
     manual: tuple[str, ...] = ()  # sites a person must rewrite, with instructions
+    remove: bool = False  # the file as a whole moves to the vault: removed from the tree
 
 
 class Rewriter(Protocol):

@@ -1,4 +1,4 @@
-"""Source code in Python, JavaScript/TypeScript, C# and PowerShell: the string literal holding
+"""Source code in Python, JavaScript/TypeScript and C#: the string literal holding
 the secret (quotes included) becomes an environment-variable lookup; the vault holds the whole
 literal's text (a full connection string when the secret was part of one)."""
 
@@ -32,13 +32,10 @@ _LANGUAGES = {
     ".mts": "javascript",
     ".cts": "javascript",
     ".cs": "csharp",
-    ".ps1": "powershell",
-    ".psm1": "powershell",
 }
 _LEXERS = {
     "javascript": _lexer.JAVASCRIPT,
     "csharp": _lexer.CSHARP,
-    "powershell": _lexer.POWERSHELL,
 }
 _NAME_BEFORE = re.compile(r"([A-Za-z_$][\w$]*)[\"'\]]?\s*(?::=|=|:)\s*(?:const\s+)?$")
 
@@ -56,7 +53,7 @@ def lookup(language: str, env: str, csharp_qualified: bool = False) -> str:
         return (
             "System." if csharp_qualified else ""
         ) + f'Environment.GetEnvironmentVariable("{env}")'
-    return f"$env:{env}"
+    raise ValueError(language)
 
 
 class SourceCodeRewriter:
