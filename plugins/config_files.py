@@ -345,7 +345,8 @@ class PasswordHashDetector(_base.LineDetector):
 class SqlStatementPasswordDetector(_base.LineDetector):
     """Passwords in SQL statements that create or change database accounts: ``CREATE USER ..
     IDENTIFIED BY '...'`` and ``GRANT .. IDENTIFIED BY '...'`` (MySQL, MariaDB; Oracle's unquoted
-    ``IDENTIFIED BY word`` too), ``CREATE/ALTER USER|ROLE .. [WITH] PASSWORD '...'``
+    ``IDENTIFIED BY word`` too; prose such as "identified by 'name'" is not a statement),
+    ``CREATE/ALTER USER|ROLE .. [WITH] PASSWORD '...'``
     (PostgreSQL) and ``CREATE/ALTER LOGIN .. WITH PASSWORD = '...'`` (SQL Server). Bind
     parameters, ``IDENTIFIED WITH auth_socket``, references and placeholders are not reported."""
 
@@ -356,6 +357,7 @@ class SqlStatementPasswordDetector(_base.LineDetector):
         r"(?i)\bidentified\s+by\s+(?:password\s+)?(?:'((?:[^'\\\s]|\\.|'')+)'"
         r"|\"((?:[^\"\\\s]|\\.)+)\")"
     )
+    account_statement = re.compile(r"(?i)\b(?:(?:create|alter)\s+user|grant)\b")
     # Oracle: CREATE USER scott IDENTIFIED BY tiger (a bare word), in such a statement only.
     oracle = re.compile(
         r"(?i)^\s*(?:create|alter)\s+user\s+\S+\s+identified\s+by\s+"
@@ -374,7 +376,10 @@ class SqlStatementPasswordDetector(_base.LineDetector):
         if _is_doc(filename):
             return
         seen: set[str] = set()
+        statement = self.account_statement.search(line) is not None
         for regex in (self.identified, self.password, self.oracle):
+            if regex is self.identified and not statement:
+                continue  # "identified by 'name'" in prose
             for groups in regex.findall(line):
                 if isinstance(groups, str):
                     groups = (groups,)

@@ -141,6 +141,7 @@ def test_password_hashes_keep_their_dollar_signs() -> None:
         "CREATE USER 'u'@'%' IDENTIFIED WITH caching_sha2_password;",
         "CREATE USER 'u'@'%' IDENTIFIED BY '%s';",
         "-- a login is identified by its name",
+        "    Load a library identified by 'name'.",
     ],
 )
 def test_sql_statements_without_a_literal_are_not_reported(statement: str) -> None:

@@ -17,6 +17,7 @@ from secretsops.migrate.rewriters.base import (
     Site,
 )
 from secretsops.migrate.rewriters.bicep import BicepRewriter
+from secretsops.migrate.rewriters.credential_files import CredentialFileRewriter
 from secretsops.migrate.rewriters.dotenv import ComposeRewriter, DotenvRewriter
 from secretsops.migrate.rewriters.github_actions import GitHubActionsRewriter
 from secretsops.migrate.rewriters.kubernetes import KubernetesSecretRewriter
@@ -47,6 +48,7 @@ class ManualRewriter:
 
 # Specific before generic: a workflow is YAML, a compose file too.
 REWRITERS: list[Rewriter] = [
+    CredentialFileRewriter(),  # by file name: .netrc, .pgpass... (manual steps, value to vault)
     GitHubActionsRewriter(),
     ComposeRewriter(),
     KubernetesSecretRewriter(),
