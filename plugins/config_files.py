@@ -170,7 +170,8 @@ _PASSWORD_KEY = re.compile(
 class AppConfigSecretDetector(_base.LineDetector):
     """Passwords and keys in application configuration, recognised by the framework's own
     names: PHP ``define('DB_PASSWORD', '...')`` (and ``AUTH_KEY``... of ``wp-config.php``),
-    ``$password = '...'`` and ``'password' => '...'`` arrays (Laravel, CodeIgniter); in
+    ``$password = '...'``, ``$cfg['password'] = '...'`` and ``'password' => '...'`` arrays
+    (Laravel, CodeIgniter); in
     ``.env`` files ``APP_KEY=base64:...`` (Laravel) and ``*_PASSWORD``/``*_PASS``/``*_PWD``/
     ``*_SECRET`` values; Django and Flask ``SECRET_KEY = '...'``, ``app.secret_key``,
     ``app.config['SECRET_KEY']``; Rails ``secret_key_base`` and ``secret_token``; Spring
@@ -190,6 +191,10 @@ class AppConfigSecretDetector(_base.LineDetector):
     )
     php_variable = re.compile(
         r"\$(\w*(?i:pass|pwd|secret)\w*)\s*=\s*([\"'])((?:(?!\2)[^\\]|\\.)+)\2\s*;"
+    )
+    php_subscript = re.compile(
+        r"\[\s*([\"'])\w*(?i:password|passwd|pass|pwd|secret)\w*\1\s*\]\s*=\s*([\"'])"
+        r"((?:(?!\2)[^\\]|\\.)+)\2\s*;"
     )
     php_array = re.compile(
         r"([\"'])(\w*(?i:password|passwd|pass|pwd|secret)\w*)\1\s*=>\s*([\"'])((?:(?!\3).)+)\3"
@@ -221,6 +226,7 @@ class AppConfigSecretDetector(_base.LineDetector):
             found += [m.group(4) for m in self.php_define.finditer(line)]
             found += [m.group(3) for m in self.php_variable.finditer(line)]
             found += [m.group(4) for m in self.php_array.finditer(line)]
+            found += [m.group(3) for m in self.php_subscript.finditer(line)]
         if ext == ".env":
             match = self.dotenv.match(line)
             if match:
@@ -345,8 +351,10 @@ class PasswordHashDetector(_base.LineDetector):
 class SqlStatementPasswordDetector(_base.LineDetector):
     """Passwords in SQL statements that create or change database accounts: ``CREATE USER ..
     IDENTIFIED BY '...'`` and ``GRANT .. IDENTIFIED BY '...'`` (MySQL, MariaDB; Oracle's unquoted
-    ``IDENTIFIED BY word`` too), ``CREATE/ALTER USER|ROLE .. [WITH] PASSWORD '...'``
-    (PostgreSQL) and ``CREATE/ALTER LOGIN .. WITH PASSWORD = '...'`` (SQL Server). Bind
+    ``IDENTIFIED BY word`` too; prose such as "identified by 'name'" is not a statement),
+    ``CREATE/ALTER USER|ROLE .. [WITH] PASSWORD '...'``
+    (PostgreSQL), ``SET PASSWORD [FOR ..] = '...'`` (MySQL) and ``CREATE/ALTER LOGIN .. WITH
+    PASSWORD = '...'`` (SQL Server). Bind
     parameters, ``IDENTIFIED WITH auth_socket``, references and placeholders are not reported."""
 
     secret_type = "SQL Statement Password"  # noqa: S105  # pragma: allowlist secret (a name)
@@ -356,6 +364,10 @@ class SqlStatementPasswordDetector(_base.LineDetector):
         r"(?i)\bidentified\s+by\s+(?:password\s+)?(?:'((?:[^'\\\s]|\\.|'')+)'"
         r"|\"((?:[^\"\\\s]|\\.)+)\")"
     )
+    set_password = re.compile(
+        r"(?i)\bset\s+password\b[^;=]*=\s*(?:password\s*\(\s*)?'((?:[^'\s]|'')+)'"
+    )
+    account_statement = re.compile(r"(?i)\b(?:(?:create|alter)\s+user|grant)\b")
     # Oracle: CREATE USER scott IDENTIFIED BY tiger (a bare word), in such a statement only.
     oracle = re.compile(
         r"(?i)^\s*(?:create|alter)\s+user\s+\S+\s+identified\s+by\s+"
@@ -368,13 +380,17 @@ class SqlStatementPasswordDetector(_base.LineDetector):
     necessary_patterns = (
         re.compile(r"(?i:identified\s+by)"),
         re.compile(r"(?i:(?:create|alter)\s+(?:user|role|login))"),
+        re.compile(r"(?i:set\s+password)"),
     )
 
     def find(self, line: str, filename: str, context: list[str]) -> Iterator[str]:
         if _is_doc(filename):
             return
         seen: set[str] = set()
-        for regex in (self.identified, self.password, self.oracle):
+        statement = self.account_statement.search(line) is not None
+        for regex in (self.identified, self.password, self.oracle, self.set_password):
+            if regex is self.identified and not statement:
+                continue  # "identified by 'name'" in prose
             for groups in regex.findall(line):
                 if isinstance(groups, str):
                     groups = (groups,)

@@ -562,6 +562,121 @@ def build(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
     return files, labels
 
 
+def variants(seed: int = 0) -> tuple[dict[str, str], list[Label]]:
+    """Other shapes of the same families, written after the rules and never tuned against
+    them (the benchmark reports them apart, as an estimate of how the rules generalise)."""
+    d = Draw(random.Random(seed + 1000))
+    docs: list[Doc] = []
+
+    def doc(path: str, family: str) -> Doc:
+        new = Doc(path, family)
+        docs.append(new)
+        return new
+
+    n = doc("ci/netrc", "netrc")
+    n.pos("default login " + d.user() + " " + PW + " " + d.human(), CREDENTIAL_FILE)
+    n.pos("machine a.corp.io " + PW + " " + d.human() + " login ci", CREDENTIAL_FILE)
+    n2 = doc("scripts/ci-setup.sh", "netrc")
+    n2.pos(
+        "printf 'machine git.corp.io login ci " + PW + " " + d.human() + "\\n' >> ~/.netrc",
+        CREDENTIAL_FILE,
+    )
+    u = doc("deploy/settings.toml", "url")
+    u.pos('broker = "amqps://' + d.user() + ":" + d.human() + '@mq.corp.io/prod"', URL)
+    u.pos('ldap = "ldap://cn=admin,dc=corp:' + d.human() + '@ldap.corp.io"', URL)
+    u.neg('broker_doc = "amqp://user:' + PW + '@localhost//"', URL)
+    pg = doc("ops/pgpass.conf", "pgpass")
+    pg.pos("db.corp.io:6432:reporting:report:" + d.human(), CREDENTIAL_FILE)
+    my = doc("ops/backup/.my.cnf", "my.cnf")
+    my.plain("[client]")
+    my.pos(PW + " = '" + d.human() + "'", CREDENTIAL_FILE)
+    np = doc("ci/.npmrc", "npmrc")
+    np.pos(
+        "//pkgs.corp.io/npm/:_auth="
+        + base64.b64encode(f"{d.user()}:{d.human()}".encode()).decode(),
+        CREDENTIAL_FILE,
+    )
+    dc = doc("ci/docker/config.json", "docker")
+    auth = base64.b64encode(f"{d.user()}:{d.human()}".encode()).decode()
+    dc.pos('{"auths":{"corp.azurecr.io":{"auth":"' + auth + '"}}}', CREDENTIAL_FILE)
+    pr = doc("release/.pypirc", "pip")
+    pr.plain("[pypi]\nusername = __token__\n[corp]")
+    pr.pos(PW + ": " + d.human(), CREDENTIAL_FILE)
+    fz = doc("backup/FileZilla.xml", "filezilla")
+    enc = base64.b64encode(d.human().encode()).decode()
+    fz.pos(
+        '<Server><Host>ftp.corp.io</Host><Pass encoding="base64">' + enc + "</Pass></Server>",
+        CREDENTIAL_FILE,
+    )
+    ws = doc("tools/winscp.ini", "winscp")
+    ws.plain("[Sessions\\ops@10.0.0.8]")
+    ws.pos("ProxyPassword=" + d.human(), CREDENTIAL_FILE)
+    ph = doc("public/config.inc.php", "php")
+    ph.pos('$cfg["Servers"][1]["password"] = "' + d.human() + '";', APP_SECRET)
+    ph.pos('define("SMTP_PASS", "' + d.human() + '");', APP_SECRET)
+    ph.pos("$dbPassword='" + d.human() + "';", APP_SECRET)
+    lv = doc("api/.env.production", "laravel")
+    lv.pos('MAIL_PASSWORD="' + d.human() + '"', APP_SECRET)
+    lv.pos("export DB_PASS=" + d.human(), APP_SECRET)
+    dj = doc("blog/config.py", "django-flask")
+    dj.pos('SECRET_KEY = b"' + d.s(ALNUM, 24) + '"', APP_SECRET)
+    dj.pos("JWT_SECRET_KEY = '" + d.human() + "'", APP_SECRET)
+    rs = doc("config/credentials.yml", "rails")
+    rs.pos("secret_key_base: '" + d.s(HEX, 128) + "'", APP_SECRET)
+    sp = doc("svc/src/main/resources/application-prod.yaml", "spring")
+    sp.plain("spring:\n  mail:\n    host: smtp.corp.io")
+    sp.pos("    " + PW + ': "' + d.human() + '"', APP_SECRET)
+    jp = doc("etc/datasource.properties", "java-properties")
+    jp.pos("jdbc." + PW + " = " + d.human(), APP_SECRET)
+    jp.pos("ftp.passwd:" + d.human(), APP_SECRET)
+    tc = doc("conf/tomcat-users.xml", "tomcat")
+    tc.pos("<user username='ops' " + PW + "='" + d.human() + "' roles='admin'/>", CREDENTIAL_FILE)
+    wc = doc("svc/App.config", "web.config")
+    wc.pos('<add key="SftpPwd" value="' + d.human() + '"/>', APP_SECRET)
+    wc.pos('<add key="Credentials" value="' + d.human() + '" />', APP_SECRET)
+    sh = doc("image/etc/shadow-", "shadow")
+    sh.pos("www-data:$6$rounds=5000$" + d.crypt(16) + "$" + d.crypt(86) + ":19000::::::", HASH)
+    ht = doc("deploy/htpasswd", "htpasswd")
+    ht.pos(d.user() + ":$2b$12$" + d.crypt(53), HASH)
+    sq = doc("seed/users.sql", "sql-dump")
+    sq.pos(
+        "INSERT INTO accounts (login, pwd_hash, role) VALUES ('ops', '"
+        + hashlib.sha256(d.human().encode()).hexdigest()
+        + "', 'admin');",
+        HASH,
+    )
+    cu = doc("db/migrations/001_users.sql", "sql-create-user")
+    cu.pos('CREATE USER "svc" WITH LOGIN ' + PW.upper() + " '" + d.human() + "';", SQL_PASSWORD)
+    cu.pos("SET " + PW.upper() + " FOR 'app'@'%' = '" + d.human() + "';", SQL_PASSWORD)
+    az = doc("web/appsettings.Development.json", "azure-redis")
+    az.pos(
+        '{"Redis":"contoso.redis.cache.windows.net:6380,password=' + d.b64(32) + ',ssl=True"}',
+        "Azure Cache for Redis Key",
+    )
+    arm = doc("deploy/main.parameters.json", "azure-arm")
+    arm.pos(
+        '    "clientSecret": { "value": "' + d.human() + '" },', "Azure Template Parameter Secret"
+    )
+    gh = doc(".github/workflows/deploy.yaml", "github-actions-env")
+    gh.plain("on: push\nenv:")
+    gh.pos("  SFTP_" + PW.upper() + ": " + d.human(), "Secret Keyword|Pipeline Variable Secret")
+    gh.plain("jobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./d.sh")
+    st = doc("infra/storage.env", "azure-storage-88")
+    st.pos(
+        "STORAGE=DefaultEndpointsProtocol=https;AccountName=a;AccountKey=" + d.s(B64, 88),
+        "Azure Storage Account access key",
+    )
+    ks = doc("helm/templates/secret.yaml", "k8s-secret")
+    ks.plain("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:")
+    ks.neg("  DB_USER: " + base64.b64encode(b"orders").decode(), "Kubernetes Secret Data")
+    ks.pos(
+        "  DB_PASSWORD: " + base64.b64encode(d.human().encode()).decode(), "Kubernetes Secret Data"
+    )
+    files = {x.path: "\n".join(x.lines) + "\n" for x in docs}
+    labels = [label for x in docs for label in x.labels]
+    return files, labels
+
+
 FAMILIES = (
     "netrc",
     "url",

@@ -141,6 +141,7 @@ def test_password_hashes_keep_their_dollar_signs() -> None:
         "CREATE USER 'u'@'%' IDENTIFIED WITH caching_sha2_password;",
         "CREATE USER 'u'@'%' IDENTIFIED BY '%s';",
         "-- a login is identified by its name",
+        "    Load a library identified by 'name'.",
     ],
 )
 def test_sql_statements_without_a_literal_are_not_reported(statement: str) -> None:
@@ -192,3 +193,35 @@ def test_a_netrc_password_is_found_in_history(tmp_path: Any) -> None:
         (".netrc", 3, cc.CREDENTIAL_FILE, first)
     ]
     assert pw not in proc.stdout
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_variant_shapes_are_found_too(seed: int) -> None:
+    files, labels = cc.variants(seed)
+    hits = scan(files)
+    missed = [
+        (lab.family, lab.path, lab.line)
+        for lab in labels
+        if lab.positive and not hits.get((lab.path, lab.line), set()) & allowed(lab)
+    ]
+    positive = {(lab.path, lab.line) for lab in labels if lab.positive}
+    assert missed == []
+    assert sorted(k for k in hits if k not in positive) == []
+
+
+def test_sarif_names_a_rule_for_each_new_type(tmp_path: Any) -> None:
+    repo = Repo(tmp_path / "repo")
+    repo.write(".netrc", "machine h.corp.io login ci " + cc.PW + " " + _weak(random.Random(8)))
+    repo.add()
+    repo.commit()
+    proc = repo.scan("--format", "sarif")
+    assert proc.returncode == 1, proc.stderr
+    run = json.loads(proc.stdout)["runs"][0]
+    rules = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert {
+        "secretsops/credential-file-password",
+        "secretsops/application-config-secret",
+        "secretsops/password-hash",
+        "secretsops/sql-statement-password",
+    } <= rules
+    assert [r["ruleId"] for r in run["results"]] == ["secretsops/credential-file-password"]

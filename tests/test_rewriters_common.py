@@ -70,7 +70,7 @@ def test_each_file_gets_its_rewriter(path: str, text: str, kind: str) -> None:
 
 def test_every_rewriter_is_registered_once() -> None:
     kinds = [r.kind for r in REWRITERS]
-    assert len(kinds) == len(set(kinds)) == 15
+    assert len(kinds) == len(set(kinds)) == 16
     assert "manual" not in kinds
 
 

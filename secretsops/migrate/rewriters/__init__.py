@@ -17,6 +17,7 @@ from secretsops.migrate.rewriters.base import (
     Site,
 )
 from secretsops.migrate.rewriters.bicep import BicepRewriter
+from secretsops.migrate.rewriters.credential_files import CredentialFileRewriter
 from secretsops.migrate.rewriters.dotenv import ComposeRewriter, DotenvRewriter
 from secretsops.migrate.rewriters.github_actions import GitHubActionsRewriter
 from secretsops.migrate.rewriters.kubernetes import KubernetesSecretRewriter
@@ -54,6 +55,7 @@ class ManualRewriter:
 # a key whatever its name.
 REWRITERS: list[Rewriter] = [
     PrivateKeyRewriter(),
+    CredentialFileRewriter(),  # by file name: .netrc, .pgpass... (manual steps, value to vault)
     GitHubActionsRewriter(),
     ComposeRewriter(),
     KubernetesSecretRewriter(),
