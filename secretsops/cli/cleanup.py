@@ -290,6 +290,16 @@ class _Flow:
             info("secretsops: stopped before migrate apply; rerun to continue")
             return 1
         proc = self.secretsops("migrate", "apply", self.plan, "--yes", *self.vault.apply_args())
+        left = _left_to_a_person(self.journal) if proc.returncode == 1 else None
+        if left:
+            # everything else was applied; the purge takes these values out of every commit,
+            # the working tree's files stay the person's to edit (the report says how)
+            typer.echo(
+                f"   {len(left)} place(s) left to you (manual steps in the report): "
+                + ", ".join(left)
+            )
+            self.state.mark("apply", note=f"applied, {len(left)} manual step(s) left")
+            return None
         if proc.returncode != 0:
             info("secretsops: migrate apply did not complete; fix the cause and rerun (it resumes)")
             return 1
@@ -302,6 +312,8 @@ class _Flow:
         if self.skip_if_done("commit"):
             return None
         paths = sorted(_rewritten(self.journal))
+        if any(s.get("step") == "file-removed" for s in _journal_steps(self.journal)):
+            paths.append(".gitignore")  # the removed key's path is ignored from now on
         changed = (
             git.run(["status", "--porcelain", "-z", "--", *paths], self.root) if paths else b""
         )
@@ -413,8 +425,22 @@ def _rewritten(journal: Path) -> set[str]:
     return {
         str(s["path"])
         for s in _journal_steps(journal)
-        if s.get("step") in ("file-rewritten", "file-already-rewritten") and "path" in s
+        if s.get("step") in ("file-rewritten", "file-already-rewritten", "file-removed")
+        and "path" in s
     }
+
+
+def _left_to_a_person(journal: Path) -> list[str] | None:
+    """The places (path:line) the last apply left with a value, when those were its only
+    problems; None when it had others (or no finished run)."""
+    finished = [s for s in _journal_steps(journal) if s.get("step") == "run-finished"]
+    if not finished:
+        return None
+    last = finished[-1]
+    left = last.get("left")
+    if not isinstance(left, list) or not left or last.get("problems") != len(left):
+        return None
+    return [str(x) for x in left]
 
 
 def _verified(journal: Path) -> dict[str, str]:

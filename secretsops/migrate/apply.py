@@ -235,7 +235,7 @@ class Applier:
             outcome.files[planned.path] = self._file(planned.path, state, verified, outcome)
         if not outcome.dry_run and outcome.fatal is None:  # a fatal error already says why
             self._leftovers(states, outcome)
-        self._record(journal.RUN_FINISHED, problems=len(outcome.problems))
+        self._record(journal.RUN_FINISHED, problems=len(outcome.problems), left=outcome.leftovers)
         return outcome
 
     def _leftovers(self, states: dict[str, FileState], outcome: Outcome) -> None:
