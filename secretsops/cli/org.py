@@ -96,6 +96,7 @@ def scan_org(
 
     Each repository is one task: a bare mirror in the workers' cache folder (fetched again next
     time), `scan --history` with its history cache, its committed .secrets.baseline honoured.
+    Exit 0: nothing new; 1: new findings; 2: bad input, or a repository not scanned (listed).
     """
     from secretsops.org.report import render, summary_table
     from secretsops.org.repos import unique
