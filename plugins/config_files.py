@@ -94,8 +94,9 @@ class CredentialFileDetector(_base.LineDetector):
     netrc_inline = re.compile(
         r"\bmachine\s+\S+\s+(?:login\s+\S+\s+)?(?i:password)\s+([^\s\"'`=:][^\s\"'`]*)"
     )
+    # host:port:database:username:password; the port is digits or *
     pgpass = re.compile(
-        r"^((?:[^:\\#\s]|\\.)(?:[^:\\]|\\.)*):(?:[^:\\]|\\.)*:(?:[^:\\]|\\.)*:"
+        r"^((?:[^:\\#\s]|\\.)(?:[^:\\]|\\.)*):(?:\d+|\*):(?:[^:\\]|\\.)*:"
         r"(?:[^:\\]|\\.)*:((?:[^\\]|\\.)+)$"
     )
     ini = re.compile(
@@ -107,7 +108,7 @@ class CredentialFileDetector(_base.LineDetector):
     tomcat = re.compile(r"<(?:user|Resource)\s[^>]*?\bpassword\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
     necessary_patterns = (
         re.compile(r"(?i:password)\s+[^\s=:]"),
-        re.compile(r"^(?:[^:\\#\s]|\\.)(?:[^:\\]|\\.)*:(?:[^:\\]|\\.)*:(?:[^:\\]|\\.)*:"),
+        re.compile(r"^(?:[^:\\#\s]|\\.)(?:[^:\\]|\\.)*:(?:\d+|\*):(?:[^:\\]|\\.)*:"),
         re.compile(r"(?i:pass|secret_key)\w*\s*="),
         re.compile(r"_(?:auth|password)\s*="),
         re.compile(r"\"auth\"\s*:"),
