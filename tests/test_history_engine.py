@@ -231,3 +231,31 @@ def test_single_character_literals_charge_every_line_holding_them() -> None:
                 if char in line:
                     want.setdefault(i, set()).update(found)
         assert ids == want, lines
+
+
+def test_carried_lines_stay_one_per_line_across_versions() -> None:
+    """A hit on a (previous, line) pair the file holds several times is carried once per line:
+    its line list stays the lines that hold it, version after version (it once grew k-fold per
+    version, to gigabytes on ansible/ansible's history)."""
+    from secretsops.scan.blobs import Hit, _compare
+
+    line = "token = " + "q" * 3
+    view = ["[a]", line, "[a]", line, "[a]", line, "tail 0"]
+    hit = Hit(
+        type="T",
+        plugin="P",
+        fingerprint="f",
+        baseline_hash="h",
+        preview="p",
+        confidence="high",
+        line=2,
+        lines1=(2, 4, 6),
+    )
+    for version in range(1, 12):
+        new = [*view[:-1], f"tail {version}"]
+        numbers, carried = _compare(new, view, (hit,))
+        assert numbers == [len(new)]  # only the changed last line is read
+        (carried_hit, lines), *_ = carried.values()
+        assert carried_hit is hit and sorted(lines) == [2, 4, 6], version
+        hit.lines1 = tuple(sorted(lines))
+        view = new

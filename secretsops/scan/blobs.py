@@ -263,12 +263,14 @@ def _compare(
 ) -> tuple[list[int], dict[tuple[str, str], tuple[Hit, list[int]]]]:
     """Lines of ``view`` whose (previous, line) pair ``old_view`` lacks; hits carried over."""
     known = set(_pairs(old_view))
-    wanted: dict[tuple[str | None, str], list[Hit]] = {}
+    # Each hit once per pair: a pair the old view holds k times must not carry a hit k times,
+    # or its line list would grow k-fold with every version (the ansible history blew up so).
+    wanted: dict[tuple[str | None, str], dict[tuple[str, str], Hit]] = {}
     for hit in old_hits:
         for n in hit.lines1:
             if 0 < n <= len(old_view):
                 pair = (old_view[n - 2] if n > 1 else None, old_view[n - 1])
-                wanted.setdefault(pair, []).append(hit)
+                wanted.setdefault(pair, {})[hit.identity] = hit
     # Lines 1..head are the old view's first lines, so their pairs are its pairs; the pairs of
     # the last ``tail`` lines but the first of them are pairs of its last lines. Only the lines
     # between are looked up (``tests/test_history_engine.py`` compares with every line).
@@ -291,7 +293,7 @@ def _compare(
     if wanted:
         for n, pair in enumerate(_pairs(view), start=1):
             if pair in wanted:  # a pair of the old view, so not scanned again
-                for hit in wanted[pair]:
+                for hit in wanted[pair].values():
                     carried.setdefault(hit.identity, (hit, []))[1].append(n)
     return numbers, carried
 
