@@ -1,6 +1,6 @@
 """Full-history scan: secretsops next to gitleaks 8 on the same repository.
 
-    python benchmarks/history.py REPO [--runs 3] [--jobs 0]
+    python benchmarks/history.py REPO [--runs 3] [--jobs 0] [--reference]
     python benchmarks/history.py --generate 5000 [--runs 3]
 
 Alternating runs of ``secretsops scan --history --no-cache`` and ``gitleaks git REPO
@@ -8,6 +8,8 @@ Alternating runs of ``secretsops scan --history --no-cache`` and ``gitleaks git 
 ``os.wait4``), peak RSS of the child and the findings; the ratio; the floor (``git cat-file
 --batch-all-objects --batch``); then, on a mirror copy, the cached rescan after 10 new commits
 as a fraction of the cold scan. Lists gitleaks findings secretsops does not report, by rule.
+``--reference`` adds one scan with detect-secrets' own YAML transformer
+(``SECRETSOPS_YAML_VIEW=reference``) and compares its findings with the default scan's.
 Generated repositories hold planted secrets made at run time (never committed here).
 """
 
@@ -60,11 +62,20 @@ def git(
 
 
 def secretsops_run(
-    repo: Path, out: Path, jobs: int, cache: bool, backend: str | None = None
+    repo: Path,
+    out: Path,
+    jobs: int,
+    cache: bool,
+    backend: str | None = None,
+    yaml_view: str | None = None,
 ) -> dict[str, float]:
     cmd = [str(SECRETSOPS), "scan", "--history", str(repo), "-f", "json", "-o", str(out)]
     cmd += ["-j", str(jobs), "--quiet"] + ([] if cache else ["--no-cache"])
-    env = dict(os.environ, SECRETSOPS_PREFILTER=backend) if backend else None
+    env = dict(os.environ)
+    if backend:
+        env["SECRETSOPS_PREFILTER"] = backend
+    if yaml_view:
+        env["SECRETSOPS_YAML_VIEW"] = yaml_view
     return timed(cmd, repo, env=env)
 
 
@@ -185,6 +196,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=0)
     parser.add_argument("--skip-cache", action="store_true", help="skip the cached-rescan figure")
     parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="one more scan with SECRETSOPS_YAML_VIEW=reference (detect-secrets' own YAML"
+        " transformer): its time, and whether its findings equal the default scan's",
+    )
+    parser.add_argument(
         "--backends",
         default="hyperscan,ahocorasick",
         help="prefilter back-ends to time (SECRETSOPS_PREFILTER), each alternating with gitleaks;"
@@ -244,6 +261,15 @@ def main() -> int:
             same = all(findings_of(outs[b]) == first for b in backends[1:])
             print(f"findings identical across back-ends: {'yes' if same else 'NO'}")
         print(f"gitleaks findings secretsops does not report, by rule: {missed or 'none'}")
+        if args.reference:
+            ref_out = work / "ours-reference.json"
+            ref = secretsops_run(repo, ref_out, args.jobs, False, backends[0], "reference")
+            same = findings_of(ref_out) == findings_of(ours_out)
+            print(
+                f"SECRETSOPS_YAML_VIEW=reference ({backends[0]}): wall {ref['wall']:.2f} s, "
+                f"cpu {ref['cpu']:.2f} s, {len(findings_of(ref_out))} findings; "
+                f"identical to the libyaml view's: {'yes' if same else 'NO'}"
+            )
         if not args.skip_cache:
             mirror = work / "mirror.git"
             git(work, "clone", "-q", "--mirror", str(repo), str(mirror))

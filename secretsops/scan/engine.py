@@ -204,6 +204,9 @@ class Engine:
         from detect_secrets import settings as ds_settings
         from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 
+        from secretsops.scan import yaml_view
+
+        yaml_view.mode()  # a bad SECRETSOPS_YAML_VIEW: one line, exit 2, before any work
         get_mapping_from_secret_type_to_class.cache_clear()
         self._context = ds_settings.transient_settings(_settings_config(self.config))
         settings = self._context.__enter__()
@@ -387,8 +390,6 @@ class Engine:
 
     def first_view(self, path: str, text: str) -> list[str]:
         """The lines scan_text checks first: a transformer's view (YAML, INI) or plain lines."""
-        from detect_secrets.transformers import get_transformed_file
-
         stream: Any = _NamedStringIO(text, path)
         if _aliases_explode(path, text):
             # detect-secrets' YAML transformer would expand every alias (it hangs on an alias
@@ -397,7 +398,7 @@ class Engine:
         if _cannot_be_ini(text):
             lines = _transformed_not_ini(stream)
         else:
-            lines = get_transformed_file(stream)
+            lines = _transformed(stream, eager=False)
         if not lines:
             return text.splitlines(keepends=True)
         return _with_sequence_items(lines, text)

@@ -115,14 +115,18 @@ def _transformed_not_ini(file: Any) -> list[str] | None:
     return _transformed(file, eager=False, skip_ini=True)
 
 
-def _transformed(file: Any, *, eager: bool, skip_ini: bool) -> list[str] | None:
-    """detect-secrets' ``get_transformed_file``, without its INI transformers if ``skip_ini``."""
+def _transformed(file: Any, *, eager: bool, skip_ini: bool = False) -> list[str] | None:
+    """detect-secrets' ``get_transformed_file``, without its INI transformers if ``skip_ini``;
+    its YAML transformer's view is computed by ``secretsops.scan.yaml_view``."""
     from detect_secrets.transformers import get_transformers
     from detect_secrets.transformers.config import (
         ConfigFileTransformer,
         EagerConfigFileTransformer,
     )
     from detect_secrets.transformers.exceptions import ParsingError
+    from detect_secrets.transformers.yaml import YAMLTransformer
+
+    from secretsops.scan.yaml_view import yaml_view
 
     transformer: Any
     for transformer in get_transformers():
@@ -131,7 +135,11 @@ def _transformed(file: Any, *, eager: bool, skip_ini: bool) -> list[str] | None:
         if not transformer.should_parse_file(file.name) or transformer.is_eager != eager:
             continue
         try:
-            lines: list[str] = transformer.parse_file(file)
+            lines: list[str]
+            if type(transformer) is YAMLTransformer:
+                lines = yaml_view(file, transformer)  # the same lines, mostly on libyaml
+            else:
+                lines = transformer.parse_file(file)
             return lines
         except ParsingError:
             pass
