@@ -310,3 +310,34 @@ def test_other_scanners_baselines_are_not_scanned(repo: Repo) -> None:
     repo.write("config/signatures.json", body % (digest, digest))
     paths = {f["path"] for f in json.loads(repo.scan("-f", "json").stdout)["findings"]}
     assert paths == {"config/signatures.json"}
+
+
+def test_worker_processes_find_what_one_process_finds(repo: Repo) -> None:
+    """Past ``POOL_AFTER`` files the scan goes to worker processes: same report as ``-j1``,
+    findings from the files the workers read included, skipped files counted once."""
+    from secretsops.scan.files import POOL_AFTER
+
+    count = 3 * POOL_AFTER
+    for n in range(count):
+        body = f"def f{n}():\n    return {n}\n"
+        if n % 7 == 0:
+            body += fakes.aws_line() + "\n"
+        if n % 11 == 0:
+            body += fakes.password_line() + "\n"
+        repo.write(f"src/m{n:03}.py", body)
+    repo.write("src/zz.bin", b"\x00\x01binary" * 10)
+    repo.write("src/zz.yaml", f"db:\n  password: {fakes.password()}\n")
+    _, one = scan_json(repo, "-j", "1")
+    code, two = scan_json(repo, "-j", "2")
+    assert code == 1
+    assert two == one
+    late = {f["path"] for f in two["findings"] if f["path"] >= f"src/m{POOL_AFTER + 1:03}"}
+    assert len(late) > count // 7 // 2, sorted(late)
+    assert "src/zz.yaml" in late
+    assert two["summary"]["skipped_binary"] == 1, two["summary"]
+
+
+def test_negative_jobs_is_a_usage_error(repo: Repo) -> None:
+    proc = repo.scan("-j", "-1")
+    assert proc.returncode == 2
+    assert "--jobs" in proc.stderr and "Traceback" not in proc.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -66,7 +67,7 @@ def scan(
         typer.Option("--range", help="History: only what the commits of A..B add."),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="History: worker processes (0: one per core).")
+        int, typer.Option("--jobs", "-j", help="Worker processes (0: one per core).")
     ] = 0,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="History: neither read nor write the cache.")
@@ -126,6 +127,8 @@ def scan(
 
     if show_secrets and fmt is not Format.text:
         raise UsageError("--show-secrets works with --format text only")
+    if jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
     limit = parse_size(max_file_size)
     config = EngineConfig()
     known = None
@@ -177,6 +180,7 @@ def scan(
             # A commit hook without a baseline: only what the commit adds, as gitleaks does,
             # so a secret committed long ago in a file this commit edits does not block it.
             added_only=staged and known is None and ci_plan is None,
+            jobs=jobs or (os.cpu_count() or 1),
         )
     findings = result.findings if ci_plan is None else ci_plan.own(result.findings)
     accepted: list[Finding] = []
@@ -229,7 +233,6 @@ def _scan_history(
     config: EngineConfig,
 ) -> tuple[ScanResult, dict[str, str], dict[str, object]]:
     """``--history``: the repository holding PATH (one path), every ref or a range."""
-    import os
 
     from secretsops import git
     from secretsops.cli._common import info
@@ -243,8 +246,6 @@ def _scan_history(
         raise UsageError("give --since or --range, not both")
     if len(paths) > 1:
         raise UsageError("--history scans one repository: give at most one path")
-    if jobs < 0:
-        raise UsageError("--jobs must be 0 (one per core) or more")
     anchor = paths[0] if paths else Path(".")
     if not anchor.exists():
         raise UsageError(f"path not found: {anchor}")

@@ -71,6 +71,87 @@ def scan_items(
     return _scan_items(items, lambda: engine, exclude=exclude)
 
 
+#: Files scanned in this process before worker processes start (with ``jobs > 1``): a commit
+#: hook's few staged files cost less to scan than starting workers does.
+POOL_AFTER = 64
+#: Characters of text per batch sent to a worker.
+BATCH_CHARS = 256_000
+
+#: A file's outcome: the engine's hits and the reason its structure could not be read.
+Outcome = tuple[list[RawSecret], str | None]
+
+
+def _scan_one(engine: Engine, gate: Gate | None, path: str, text: str, numbers: Any) -> Outcome:
+    if gate is not None and gate.clean(path, text, numbers):
+        return [], None
+    raw = engine.scan_text(path, text)
+    return raw, engine.structure_errors.pop(path, None)
+
+
+_worker: tuple[Engine, Gate | None] | None = None
+
+
+def _init_worker(engine: Engine | None, config: EngineConfig, gate: Gate | None) -> None:
+    """Forked, a worker inherits the parent's entered engine; spawned, it builds its own."""
+    global _worker
+    _worker = (engine if engine is not None else Engine(config).__enter__(), gate)
+
+
+def _run_batch(batch: list[tuple[int, str, str, Any]]) -> list[tuple[int, Outcome]]:
+    assert _worker is not None, "_init_worker was not called"
+    engine, gate = _worker
+    return [(index, _scan_one(engine, gate, path, text, n)) for index, path, text, n in batch]
+
+
+class _Pool:
+    """Files out to ``jobs`` worker processes, in batches of about ``BATCH_CHARS``; at most
+    two batches per worker wait, so the texts in flight stay bounded."""
+
+    def __init__(self, engine: Engine, gate: Gate | None, jobs: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        fork = "fork" in multiprocessing.get_all_start_methods()
+        self.jobs = jobs
+        self.executor = ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
+            initializer=_init_worker,
+            initargs=(engine if fork else None, engine.config, gate),
+        )
+        self.futures: set[Any] = set()
+        self.batch: list[tuple[int, str, str, Any]] = []
+        self.chars = 0
+        self.done: list[tuple[int, Outcome]] = []
+
+    def add(self, index: int, path: str, text: str, numbers: Any) -> None:
+        self.batch.append((index, path, text, numbers))
+        self.chars += len(text)
+        if self.chars >= BATCH_CHARS:
+            self._submit()
+
+    def _submit(self) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        if self.batch:
+            self.futures.add(self.executor.submit(_run_batch, self.batch))
+            self.batch, self.chars = [], 0
+        while len(self.futures) > 2 * self.jobs:
+            finished, self.futures = wait(self.futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                self.done.extend(future.result())
+
+    def finish(self) -> list[tuple[int, Outcome]]:
+        self._submit()
+        for future in self.futures:
+            self.done.extend(future.result())
+        self.futures = set()
+        return self.done
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
 def _scan_items(
     items: Iterable[Item],
     engine_of: Callable[[], Engine],
@@ -78,41 +159,63 @@ def _scan_items(
     exclude: Iterable[str] = (),
     gate: Gate | None = None,
     lines: dict[str, set[int]] | None = None,
+    jobs: int = 1,
 ) -> tuple[list[Finding], ScanStats]:
     """``scan_items`` with the engine made on first need: files the gate proves clean (on
-    ``lines`` of them, when given) are counted as scanned without it."""
+    ``lines`` of them, when given) are counted as scanned without it. With ``jobs > 1``,
+    files after the first ``POOL_AFTER`` are scanned by that many worker processes."""
     excluded = set(exclude)
     stats = ScanStats()
     findings: list[Finding] = []
-    for item in items:
-        if item.path in excluded or is_baseline_file(item.path):
-            stats.scanned_paths.append(item.path)
-            continue
-        if item.data is None:
-            # Not read: not in scanned_paths, so a baseline update keeps this file's entries.
-            if item.skipped == SKIP_TOO_LARGE:
-                stats.skipped_too_large += 1
-            else:
-                stats.skipped_unreadable += 1
-                stats.unreadable_paths.append(item.path)
-            stats.skipped_paths.append(item.path)
-            continue
-        stats.scanned_paths.append(item.path)
-        if is_binary(item.data):
-            stats.skipped_binary += 1
-            continue
-        text = decode(item.data)
-        stats.files_scanned += 1
-        stats.lines_scanned += text.count("\n") + (0 if text.endswith("\n") or not text else 1)
-        if gate is not None:
-            numbers = None if lines is None else lines.get(item.path, set())
-            if gate.clean(item.path, text, numbers):
-                continue
-        engine = engine_of()
-        findings.extend(findings_from_raw(item.path, engine.scan_text(item.path, text), item))
-        reason = engine.structure_errors.pop(item.path, None)
+    pooled: list[Item] = []
+    pool: _Pool | None = None
+    local = 0
+
+    def record(item: Item, outcome: Outcome) -> None:
+        raw, reason = outcome
+        if raw:
+            findings.extend(findings_from_raw(item.path, raw, item))
         if reason is not None:
             stats.unparsed[item.path] = reason
+
+    try:
+        for item in items:
+            if item.path in excluded or is_baseline_file(item.path):
+                stats.scanned_paths.append(item.path)
+                continue
+            if item.data is None:
+                # Not read: not in scanned_paths, so a baseline update keeps its entries.
+                if item.skipped == SKIP_TOO_LARGE:
+                    stats.skipped_too_large += 1
+                else:
+                    stats.skipped_unreadable += 1
+                    stats.unreadable_paths.append(item.path)
+                stats.skipped_paths.append(item.path)
+                continue
+            stats.scanned_paths.append(item.path)
+            if is_binary(item.data):
+                stats.skipped_binary += 1
+                continue
+            text = decode(item.data)
+            stats.files_scanned += 1
+            stats.lines_scanned += text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+            numbers = None if lines is None else lines.get(item.path, set())
+            if pool is None and jobs > 1 and local >= POOL_AFTER:
+                pool = _Pool(engine_of(), gate, jobs)
+            if pool is not None:
+                pool.add(len(pooled), item.path, text, numbers)
+                pooled.append(item)
+                continue
+            if gate is not None and gate.clean(item.path, text, numbers):
+                continue
+            local += 1
+            record(item, _scan_one(engine_of(), None, item.path, text, numbers))
+        if pool is not None:
+            for index, outcome in pool.finish():
+                record(pooled[index], outcome)
+    finally:
+        if pool is not None:
+            pool.close()
     findings.sort(key=lambda f: f.sort_key)
     return findings, stats
 
@@ -128,11 +231,14 @@ def scan_paths(
     config: EngineConfig | None = None,
     exclude: Iterable[str] = (),
     added_only: bool = False,
+    jobs: int = 1,
 ) -> tuple[ScanResult, dict[str, str], dict[str, Any]]:
     """Scan the working tree (or the index) under ``paths``.
 
     ``added_only`` (with ``staged``): only findings on lines the next commit adds, as a commit
-    hook without a baseline reports (every line before the first commit).
+    hook without a baseline reports (every line before the first commit). ``jobs``: worker
+    processes for a large working-tree scan (results do not depend on it). The index is read
+    in one process: forked workers would hold the ``cat-file`` pipe open.
 
     Returns the result, the active detectors (secret type -> class name) and the engine's
     settings as a baseline records them.
@@ -162,7 +268,12 @@ def scan_paths(
             return made[0]
 
         findings, stats = _scan_items(
-            source, engine_of, exclude=root_excludes, gate=gate, lines=added
+            source,
+            engine_of,
+            exclude=root_excludes,
+            gate=gate,
+            lines=added,
+            jobs=1 if staged else jobs,
         )
         if added is not None:
             findings = [f for f in findings if f.line in added.get(f.path, ())]
