@@ -17,7 +17,7 @@ from detect_secrets.transformers.exceptions import ParsingError
 from detect_secrets.transformers.yaml import YAMLTransformer
 
 from secretsops.scan.engine import Engine
-from secretsops.scan.yaml_view import fast_view
+from secretsops.scan.yaml_view import CONSTRUCT_ERRORS, fast_view
 
 ALNUM = string.ascii_letters + string.digits
 
@@ -29,10 +29,11 @@ class _Named(io.StringIO):
 
 
 def reference(text: str) -> list[str] | str:
-    """What detect-secrets' transformer makes of ``text``: its lines, or ``"error"``."""
+    """What detect-secrets' transformer makes of ``text``: its lines, or ``"error"`` (its
+    ``ParsingError``, or a constructor's failure, which secretsops treats alike)."""
     try:
         lines: list[str] = YAMLTransformer().parse_file(_Named(text, "x.yaml"))
-    except ParsingError:
+    except (ParsingError, *CONSTRUCT_ERRORS):
         return "error"
     return lines
 
@@ -85,6 +86,15 @@ def hand_written(rng: random.Random) -> dict[str, str]:
         "sequence values": f"items:\n  - {t[2]}\n  - {t[3]}\nk: v\n",
         "flow sequence": f"args: [--password, {t[4]}]\nk: v\n",
         "empty flow mapping": f"a: {{}}\nb: {t[5]}\n",
+        "flow mapping": f"a: {{b: {t[0]}, c: d}}\ne: {t[1]}\n",
+        "flow mapping in sequence": f"- {{name: x, pass: {t[2]}}}\n- {{name: y}}\n",
+        "nested flow mappings": f"a: {{b: {{c: {t[3]}}}, d: '{t[4]}'}}  # note\nz: 1\n",
+        "pair in flow sequence": f"a: [b: {t[5]}, c]\n",
+        "flow mapping, odd entries": f'a: {{"q":{t[6]}, ? e : f, g, h: *x}}\nx: &x v\n'.replace(
+            "h: *x", "h: i"
+        ),
+        "flow mapping, alias value": f"x: &x {t[7]}\ny: {{a: *x, b: c}}\n",
+        "flow mappings in multi-line flow sequence": f"a: [\n  {{b: {t[0]}}},\n  {{c: d}}\n]\n",
         "anchors and aliases": f"base: &b {t[6]}\ncopy: *b\nlater:\n  again: *b\n",
         "mapping alias": f"x: &m\n  u: {t[7]}\n  p: q\ny: *m\nz:\n  w: *m\n",
         "merge key": f"base: &base\n  pass: {t[0]}\nchild:\n  <<: *base\n  name: c\n",
@@ -117,8 +127,9 @@ def test_hand_written_documents_match_and_take_the_fast_path() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "a: {b: c}\n",  # a flow mapping with entries
-        "[a: b]\n",  # a single-pair mapping in a flow sequence
+        "a: {b: c,\n  d: e}\n",  # a flow mapping over two lines
+        "a: {\n  b: c}\n",  # a flow mapping whose first key is not on its line
+        "[a:\n  b]\n",  # a single-pair mapping in a flow sequence, over two lines
         "a:\n\tb: c\n",  # a tab
         "%YAML 1.1\n---\na: b\n",  # a directive
         "a: b\rc: d\n",  # a lone carriage return
@@ -185,7 +196,7 @@ def generated(rng: random.Random) -> str:
     data = {token(rng, 6): _value(rng, 0, shared) for _ in range(rng.randint(1, 6))}
     text = yaml.dump(
         data,
-        default_flow_style=False,
+        default_flow_style=rng.choice([False, False, None]),  # None: flow leaf collections
         width=rng.choice([12, 40, 80, 4096]),
         default_style=rng.choice([None, None, None, '"', "'", "|", ">"]),
         allow_unicode=rng.random() < 0.5,
@@ -257,6 +268,26 @@ def test_the_engine_gives_the_same_findings_either_way(
     monkeypatch.setenv("SECRETSOPS_YAML_VIEW", "reference")
     assert scan() == fast_findings
     assert len(fast_findings) > 10
+
+
+@pytest.mark.parametrize("mode", ["libyaml", "reference"])
+def test_a_tag_the_constructor_rejects_leaves_the_file_to_plain_lines(
+    repo: Repo, mode: str
+) -> None:
+    """``!!float`` on a non-number, bad ``!!binary``, an impossible ``!!timestamp``: PyYAML's
+    constructor raises ValueError, which detect-secrets does not catch. The scan goes on and
+    reads the file as plain lines, where the credential is still found."""
+    rng = random.Random(5)
+    key = "AKIA" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+    repo.write(
+        "bad.yaml",
+        f"a: !!float |- #x\n  1.5 #x\nb: !!binary '%%%'\nc: !!timestamp 2020-13-45\n"
+        f"aws_key: {key}\n",
+    )
+    proc = repo.proc("scan", "-f", "json", env={**base_env(), "SECRETSOPS_YAML_VIEW": mode})
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert '"AWS Access Key"' in proc.stdout
 
 
 def test_an_unknown_yaml_view_mode_is_a_one_line_error(repo: Repo) -> None:

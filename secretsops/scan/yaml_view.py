@@ -22,8 +22,12 @@ would have read:
 - detect-secrets' own ``YAMLFileParser.__iter__`` then walks the constructed data, and the
   lines are rendered as ``YAMLTransformer.parse_file`` renders them.
 
+- in a flow mapping (``{a: b}``, or ``[a: b]``) the shim takes the line of the innermost
+  flow collection's start, or the reader's line a few tokens on: when the mapping lies on one
+  line, both are that line.
+
 What this model does not cover is left to detect-secrets' transformer, which is then run as
-it is: flow mappings with entries (the shim tracks their keys differently), keys that are
+it is: flow mappings over several lines (the shim tracks their keys differently), keys that are
 collections or aliases, a ``:`` not found where it must be, tabs, line breaks other than LF
 and CRLF, byte-order marks, directives, characters PyYAML's reader rejects, any error libyaml
 reports while composing (PyYAML's loader decides whether the text parses), and a PyYAML
@@ -78,14 +82,29 @@ def mode() -> str:
     return name
 
 
+#: What PyYAML's constructors raise besides ``YAMLError`` on a tree they cannot build: an
+#: explicit tag on a value it does not fit (``!!float abc``, ``!!timestamp x``, ``!!binary``
+#: of bad base64), or nesting deeper than the interpreter's recursion limit.
+CONSTRUCT_ERRORS = (ValueError, TypeError, OverflowError, RecursionError)
+
+
 def yaml_view(file: Any, transformer: Any) -> list[str]:
     """``transformer.parse_file(file)`` (detect-secrets' ``YAMLTransformer``): the same lines,
-    or the same ``ParsingError``; ``file`` is a named text stream at its start."""
+    or the same ``ParsingError``; ``file`` is a named text stream at its start.
+
+    A tree the constructor cannot build (``CONSTRUCT_ERRORS``) is detect-secrets'
+    ``ParsingError`` here too: the YAML view fails and the file is read as plain lines, where
+    detect-secrets' scan would stop with a traceback."""
+    from detect_secrets.transformers.exceptions import ParsingError
+
     if mode() == "libyaml":
         lines = fast_view(file.getvalue())
         if lines is not None:
             return lines
-    result: list[str] = transformer.parse_file(file)
+    try:
+        result: list[str] = transformer.parse_file(file)
+    except CONSTRUCT_ERRORS:
+        raise ParsingError from None
     return result
 
 
@@ -112,7 +131,7 @@ def fast_view(text: str) -> list[str] | None:
                 node = _Tagger(text).visit(node, 0)
                 try:
                     data = loader.construct_document(node)
-                except yaml.YAMLError:
+                except (yaml.YAMLError, *CONSTRUCT_ERRORS):
                     raise ParsingError from None
         finally:
             loader.dispose()
@@ -224,15 +243,20 @@ class _Tagger:
             self._scalar(node, line)
             return _wrapped(node) if node.tag.endswith(":map") else node
         if type(node) is MappingNode:
-            if node.flow_style and node.value:  # ``{}`` leaves the shim's flow state as it was
-                raise _Unsure
+            flow: int | None = None
+            if node.flow_style and node.value:
+                # The shim reads a flow mapping's values on the line of its ``{`` (or ``[``)
+                # or where the reader is, a few tokens on: one line when all of it is.
+                if node.start_mark.line != node.end_mark.line:
+                    raise _Unsure
+                flow = node.start_mark.line
             pairs = []
             for key, value in node.value:
                 if type(key) is not ScalarNode or id(key) in seen or key.tag.endswith(":map"):
                     raise _Unsure
                 seen.add(id(key))
                 self._scalar(key, None)
-                here = self._value_line(key)
+                here = self._value_line(key) if flow is None else flow
                 if type(value) is ScalarNode and id(value) not in seen:
                     seen.add(id(value))  # the usual value, visited here
                     self._scalar(value, here)
