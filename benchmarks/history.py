@@ -28,28 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _timing import timed
+
 BIN = Path(sys.executable).parent
 SECRETSOPS = BIN / "secretsops"
 GITLEAKS = shutil.which("gitleaks", path=str(BIN)) or "gitleaks"
-
-
-def timed(
-    cmd: list[str],
-    cwd: Path,
-    stdout: int | None = subprocess.DEVNULL,
-    env: dict[str, str] | None = None,
-) -> dict[str, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    return {
-        "wall": wall,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss / 1024,
-        "code": code,
-    }
 
 
 def git(

@@ -18,24 +18,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import timed
 
 BIN = Path(sys.executable).parent
 SECRETSOPS = BIN / "secretsops"
 GITLEAKS = shutil.which("gitleaks", path=str(BIN)) or "gitleaks"
-
-
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    return {
-        "wall": time.perf_counter() - start,
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss / 1024,
-        "code": os.waitstatus_to_exitcode(status),
-    }
 
 
 def main() -> int:
@@ -59,7 +48,7 @@ def main() -> int:
                 env = dict(os.environ, SECRETSOPS_PREFILTER=backend)
                 env["SECRETSOPS_CACHE_DIR"] = str(cache)
                 cmd = [str(SECRETSOPS), "scan", str(folder), "-q", "-f", "json"]
-                runs[backend].append(timed([*cmd, "-o", str(outs[backend])], env))
+                runs[backend].append(timed([*cmd, "-o", str(outs[backend])], env=env))
             cmd = [GITLEAKS, "dir", str(folder), "--no-banner", "--exit-code", "0"]
             cmd += ["--report-format", "json", "--report-path", str(outs["gitleaks"])]
             runs["gitleaks"].append(timed([*cmd, "--log-level", "error"]))

@@ -55,8 +55,18 @@ class Change:
         return self.old if self.old_mode in REGULAR_MODES else None
 
 
+#: Pack bytes ``git log`` keeps mapped: it reads trees all over the pack, and with git's
+#: default (8 GiB) every page it touched stays resident (541 MB on ansible/ansible, 237 MB
+#: with this limit, for 0.5 s more of a walk that runs beside the scan).
+LOG_PACK_LIMIT = "128m"
+
+
 def log_args(revs: Sequence[str], *, renames: bool = False) -> list[str]:
     return [
+        "-c",
+        f"core.packedGitLimit={LOG_PACK_LIMIT}",
+        "-c",
+        "core.packedGitWindowSize=32m",
         "-c",
         "log.showRoot=true",
         "-c",
