@@ -98,6 +98,12 @@ def hand_written(rng: random.Random) -> dict[str, str]:
         "anchors and aliases": f"base: &b {t[6]}\ncopy: *b\nlater:\n  again: *b\n",
         "mapping alias": f"x: &m\n  u: {t[7]}\n  p: q\ny: *m\nz:\n  w: *m\n",
         "merge key": f"base: &base\n  pass: {t[0]}\nchild:\n  <<: *base\n  name: c\n",
+        "merge key overridden": f"b: &b\n  pass: {t[0]}\n  u: x\nc:\n  <<: *b\n  pass: {t[1]}\n",
+        "merge of a list": f"a: &a {{p: {t[2]}}}\nb: &b {{p: {t[3]}, q: r}}\nc:\n  <<: [*a, *b]\n",
+        "inline merge anchor": f"c:\n  <<: &i {{pass: {t[4]}}}\n  pass: {t[5]}\nd: *i\n",
+        "nested merge": f"a: &a {{p: {t[6]}}}\nb: &b\n  <<: *a\n  q: s\nc:\n  <<: *b\n",
+        "bad timestamp": "when: 2020-13-45\n",
+        "tagged keys": f"!!binary QUJD: {t[7]}\n!!str 12: x\n1.5: y\n~: z\n",
         "alias in sequence before mapping": f"- &s {t[1]}\n- k: *s\n",
         "binary": "blob: !!binary |\n  " + "QUJDREVGR0hJSktMTU5PUA==\n",
         "str tag": f"n: !!str 123\nm: !!str {t[2]}\n",
@@ -140,6 +146,12 @@ def test_hand_written_documents_match_and_take_the_fast_path() -> None:
         "? |\n  block\n: value\n",  # a string after a block scalar key
         "&k a: b\n*k : c\n",  # an alias as a key
         "a: b\n---\nc: d\n",  # two documents: libyaml's composer error, PyYAML decides
+        "a:\n  <<: text\n",  # a merge of a string: detect-secrets merges its tagged value
+        "s: !!set {a, b}\nk: v\n",  # a set (also ``!!omap``, ``!!pairs``)
+        "a:\n  __line__: 3\n",  # a key of detect-secrets' tagged values
+        "a: [x, __line__]\n",  # a list holding that key's name
+        "a: !!int [1]\n",  # a scalar tag on a collection
+        "a:\n  <<: !x {b: c}\n",  # a merged mapping with its own tag: never built
     ],
 )
 def test_what_the_model_does_not_cover_is_left_to_detect_secrets(text: str) -> None:

@@ -16,23 +16,28 @@ would have read:
   just past its ``:``, the first character after the key's node that is not a space, a line
   break or a comment. That holds for simple keys (``key: value``) and explicit ones
   (``? key`` / ``: value``) alike;
-- each visit of a node (an alias visits its anchor's node again) sets its ``__line__``; each
-  mapping visited is wrapped by detect-secrets' own ``_tag_dict_values``, so anchors, aliases,
-  merge keys and binary values come out as the shim makes them;
-- detect-secrets' own ``YAMLFileParser.__iter__`` then walks the constructed data, and the
-  lines are rendered as ``YAMLTransformer.parse_file`` renders them.
-
 - in a flow mapping (``{a: b}``, or ``[a: b]``) the shim takes the line of the innermost
   flow collection's start, or the reader's line a few tokens on: when the mapping lies on one
-  line, both are that line.
+  line, both are that line;
+- each visit of a scalar (an alias visits its anchor's node again) sets its ``__line__``; each
+  mapping visited is wrapped as ``_tag_dict_values`` wraps it, its string and binary values
+  tagged with their lines at that moment (a collection's own line is never read);
+- ``_Builder`` then does what ``construct_document`` and ``YAMLFileParser.__iter__`` do with
+  the wrapped tree, without building the tagged values' three-key mappings: keys and other
+  scalars are built by the loader's own constructors, mappings become dicts filled in the
+  constructor's order (duplicate and colliding keys, ``<<`` merges flattened as
+  ``flatten_mapping`` does), and the values are walked breadth first, as ``__iter__`` walks
+  them; the lines are rendered as ``YAMLTransformer.parse_file`` renders them.
 
 What this model does not cover is left to detect-secrets' transformer, which is then run as
 it is: flow mappings over several lines (the shim tracks their keys differently), keys that are
-collections or aliases, a ``:`` not found where it must be, tabs, line breaks other than LF
-and CRLF, byte-order marks, directives, characters PyYAML's reader rejects, any error libyaml
-reports while composing (PyYAML's loader decides whether the text parses), and a PyYAML
-without libyaml. A tree that composes but cannot be constructed (an unknown tag) fails as it
-does in the transformer.
+collections or aliases, a string alias in a sequence, a ``:`` not found where it must be,
+``!!set``, ``!!omap`` and ``!!pairs``, a merge of anything but mappings, the tagged values'
+own key names in the document, tabs, line breaks other than LF and CRLF, byte-order marks,
+directives, characters PyYAML's reader rejects, any error libyaml reports while composing
+(PyYAML's loader decides whether the text parses), and a PyYAML without libyaml. A tree that
+composes but cannot be constructed (an unknown tag such as Ansible's ``!vault``, ``!!float``
+on a word) fails as it does in the transformer.
 ``SECRETSOPS_YAML_VIEW=reference`` always runs the transformer.
 ``tests/test_yaml_view.py`` compares both on generated documents; ``benchmarks/history.py
 --reference`` compares a whole history scan's findings with it.
@@ -46,6 +51,8 @@ import os
 import re
 from bisect import bisect_right
 from typing import Any
+
+from yaml import MappingNode, ScalarNode, SequenceNode
 
 MODES = ("libyaml", "reference")
 
@@ -126,16 +133,16 @@ def fast_view(text: str) -> list[str] | None:
         loader = yaml.CSafeLoader(text)
         try:
             node = loader.get_single_node()
-            data = None
+            items: list[_Item] = []
             if node is not None:
-                node = _Tagger(text).visit(node, 0)
+                root = _Tagger(text).visit(node, 0)
                 try:
-                    data = loader.construct_document(node)
+                    items = _Builder(loader, text).items(root)
                 except (yaml.YAMLError, *CONSTRUCT_ERRORS):
                     raise ParsingError from None
         finally:
             loader.dispose()
-        items = sorted(_parser(text, data), key=lambda item: item.line_number)
+        items.sort(key=_line_of)
     except ParsingError:
         raise
     except Exception:  # libyaml's errors, and anything unforeseen: the transformer decides
@@ -146,7 +153,15 @@ def fast_view(text: str) -> list[str] | None:
     return _render(items)
 
 
-def _render(items: list[Any]) -> list[str]:
+#: One of detect-secrets' ``YAMLValue``: (key, value, line number, the line's text).
+_Item = tuple[Any, Any, int, str]
+
+
+def _line_of(item: _Item) -> int:
+    return item[2]
+
+
+def _render(items: list[_Item]) -> list[str]:
     """``YAMLTransformer.parse_file``'s lines from the parser's sorted values."""
     from detect_secrets.transformers.yaml import _yaml_comment_regex
 
@@ -157,32 +172,16 @@ def _render(items: list[Any]) -> list[str]:
         if item in seen:  # an alias's value met again
             continue
         seen.add(item)
-        while len(lines) < item.line_number - 1:
+        key, value, number, line = item
+        while len(lines) < number - 1:
             lines.append("")
-        value = item.value
         if isinstance(value, bytes):  # !!binary: rendered base64-encoded
             value = base64.b64encode(value).decode()
-        found = comment_of.search(item.line.strip())
+        found = comment_of.search(line.strip())
         comment = found.group(0) if found else ""
         escaped = value.replace('"', '\\"')
-        lines.append(f'{item.key}: "{escaped}"{comment}')
+        lines.append(f'{key}: "{escaped}"{comment}')
     return lines
-
-
-def _parser_class() -> type[Any]:
-    from detect_secrets.transformers.yaml import YAMLFileParser
-
-    class Parser(YAMLFileParser):
-        """detect-secrets' parser with its data composed by libyaml: ``__iter__`` is its own."""
-
-        def __init__(self, text: str, data: Any) -> None:
-            self.content = text
-            self._data = data
-
-        def json(self) -> Any:
-            return self._data
-
-    return Parser
 
 
 class _Tagger:
@@ -230,18 +229,21 @@ class _Tagger:
         """What the shim returns for ``node`` composed with the reader on ``line`` (None: a
         line the model does not know, which only a first visit of a key or a sequence item
         may have: no wrapping reads it before a later visit sets it)."""
-        from yaml import MappingNode, ScalarNode, SequenceNode
-
         seen = self._seen
         if id(node) in seen:  # an alias: its anchor's node, composed again
-            if line is None:
+            if type(node) is not ScalarNode:
+                # A collection's own line is never read (only string values are tagged).
+                return _wrapped(node) if node.tag.endswith(":map") else node
+            if line is None:  # a string's line is read again if its mapping is wrapped again
                 raise _Unsure
-            node.__line__ = line + 1
-            return _wrapped(node) if node.tag.endswith(":map") else node
+            node.__line__ = line + 1  # type: ignore[attr-defined]
+            return node
         seen.add(id(node))
         if type(node) is ScalarNode:
             self._scalar(node, line)
-            return _wrapped(node) if node.tag.endswith(":map") else node
+            if node.tag.endswith(":map"):  # a scalar tagged as a mapping: the constructor fails
+                raise _Unsure
+            return node
         if type(node) is MappingNode:
             flow: int | None = None
             if node.flow_style and node.value:
@@ -276,22 +278,171 @@ class _Tagger:
         return node
 
 
-def _wrapped(node: Any) -> Any:
+_STR = "tag:yaml.org,2002:str"
+_BINARY = "tag:yaml.org,2002:binary"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+#: Scalar tags whose data PyYAML's safe constructor builds here, node by node.
+_SCALARS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("null", "bool", "int", "float", "binary", "timestamp", "str")
+)
+#: Keys of detect-secrets' tagged values: a mapping of the document using them would be
+#: taken for one.
+_TAGGED_KEYS = frozenset({"__value__", "__line__", "__original_key__"})
+
+
+class _Tagged:
+    """A string (or binary) value as ``_tag_dict_values`` tags it: its key's node, its node
+    and the line the shim gave it when the mapping was wrapped."""
+
+    __slots__ = ("data", "key", "line", "node")
+
+    def __init__(self, key: Any, node: Any, line: int) -> None:
+        self.key = key
+        self.node = node
+        self.line = line
+        self.data: tuple[Any, Any] | None = None  # (key, value), once built
+
+
+class _Wrapped:
+    """What ``_tag_dict_values`` returns for a mapping: its pairs, string values tagged."""
+
+    __slots__ = ("pairs",)
+    tag = _MAP
+
+    def __init__(self, pairs: list[tuple[Any, Any]]) -> None:
+        self.pairs = pairs
+
+
+def _wrapped(node: Any) -> _Wrapped:
     """detect-secrets' ``_tag_dict_values``, once every value it tags has a known line."""
-    from detect_secrets.transformers.yaml import _tag_dict_values
+    if node.tag != _MAP:
+        raise _Unsure
+    pairs: list[tuple[Any, Any]] = []
+    for key, value in node.value:
+        tag = value.tag
+        if tag.endswith((":str", ":binary")):
+            line = getattr(value, "__line__", None)
+            if line is None or tag not in (_STR, _BINARY):
+                raise _Unsure
+            pairs.append((key, _Tagged(key, value, line)))
+        else:
+            pairs.append((key, value))
+    return _Wrapped(pairs)
 
-    for _, value in node.value:
-        if value.tag.endswith((":str", ":binary")) and getattr(value, "__line__", None) is None:
+
+class _Builder:
+    """``construct_document`` on the wrapped tree, then ``YAMLFileParser.__iter__``'s walk,
+    without building the tagged values' mappings: the same values, in the same order.
+
+    Keys and non-string scalars are built by the loader's own constructors (the same
+    objects, the same errors); mappings are Python dicts filled as ``construct_mapping``
+    fills them, merge keys (``<<``) flattened as ``flatten_mapping`` does."""
+
+    def __init__(self, loader: Any, text: str) -> None:
+        self._loader = loader
+        self._lines = text.splitlines()
+        self._built: dict[int, Any] = {}
+
+    def items(self, root: Any) -> list[_Item]:
+        from collections import deque
+
+        found: list[_Item] = []
+        lines = self._lines
+        queue = deque([self._build(root)])
+        while queue:
+            item = queue.popleft()
+            if not item:
+                continue
+            kind = type(item)
+            if kind is _Tagged:
+                assert item.data is not None
+                key, value = item.data
+                found.append((key, value, item.line, lines[item.line - 1]))
+            elif kind is dict:
+                queue.extend(item.values())
+            elif kind is list:
+                if "__line__" in item:  # the walk would take the list for a tagged value
+                    raise _Unsure
+                queue.extend(item)
+            elif kind is str and "__line__" in item:
+                raise _Unsure
+        return found
+
+    def _build(self, obj: Any) -> Any:
+        from detect_secrets.transformers.exceptions import ParsingError
+        from yaml import SafeLoader
+
+        kind = type(obj)
+        if kind is _Wrapped:
+            done = self._built.get(id(obj))
+            if done is not None:
+                return done
+            data: dict[Any, Any] = {}
+            self._built[id(obj)] = data
+            for key, value in self._flat(obj):
+                name = self._scalar(key)
+                if name.__class__ is str and name in _TAGGED_KEYS:
+                    raise _Unsure
+                if type(value) is _Tagged:
+                    self._tag(value)
+                    data[name] = value
+                else:
+                    data[name] = self._build(value)
+            return data
+        if kind is _Tagged:  # a tagged value in a sequence (a merged list's item)
             raise _Unsure
-    return _tag_dict_values(node)
+        if obj.tag in _SCALARS and kind is ScalarNode:
+            return self._scalar(obj)
+        if obj.tag == _SEQ and kind is SequenceNode:
+            done = self._built.get(id(obj))
+            if done is not None:
+                return done
+            items: list[Any] = []
+            self._built[id(obj)] = items
+            items.extend(self._build(item) for item in obj.value)
+            return items
+        if obj.tag in SafeLoader.yaml_constructors:
+            raise _Unsure  # ``!!set``, ``!!omap``, ``!!pairs``, a tag on the wrong node kind
+        raise ParsingError  # a tag no safe loader knows (``!vault``): construct_undefined
 
+    def _scalar(self, node: Any) -> Any:
+        if node.tag == _STR:
+            return node.value
+        if node.tag not in _SCALARS or type(node) is not ScalarNode:
+            raise _Unsure
+        return self._loader.construct_object(node)
 
-_PARSER: list[type[Any]] = []
+    def _tag(self, tagged: _Tagged) -> None:
+        """The tagged value's data: ``__original_key__`` is the key's text (a string, whatever
+        the key's tag), ``__value__`` the value built by its tag."""
+        if tagged.data is not None:
+            return
+        node = tagged.node
+        value = node.value if node.tag == _STR else self._loader.construct_object(node)
+        tagged.data = (tagged.key.value, value)
 
-
-def _parser(text: str, data: Any) -> Any:
-    """A ``YAMLFileParser`` over ``data`` (the class is built on first use: detect-secrets is
-    imported only when a YAML file is read)."""
-    if not _PARSER:
-        _PARSER.append(_parser_class())
-    return _PARSER[0](text, data)
+    def _flat(self, mapping: _Wrapped) -> list[tuple[Any, Any]]:
+        """``SafeConstructor.flatten_mapping``: merged pairs first, later merges first."""
+        merged: list[tuple[Any, Any]] = []
+        own: list[tuple[Any, Any]] = []
+        for key, value in mapping.pairs:
+            if key.tag != _MERGE:
+                if key.tag == "tag:yaml.org,2002:value":
+                    raise _Unsure
+                own.append((key, value))
+            elif type(value) is _Wrapped:
+                merged.extend(self._flat(value))
+            elif type(value) is SequenceNode:
+                groups = []
+                for item in value.value:
+                    if type(item) is not _Wrapped:
+                        raise _Unsure
+                    groups.append(self._flat(item))
+                for group in reversed(groups):
+                    merged.extend(group)
+            else:
+                raise _Unsure
+        return merged + own
