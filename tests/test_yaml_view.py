@@ -307,3 +307,41 @@ def test_an_unknown_yaml_view_mode_is_a_one_line_error(repo: Repo) -> None:
     proc = repo.proc("scan", env={**base_env(), "SECRETSOPS_YAML_VIEW": "ruamel"})
     assert_clean_error(proc)
     assert "SECRETSOPS_YAML_VIEW" in proc.stderr
+
+
+def test_alias_expansion_is_counted_as_the_walk_counts_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``aliases_explode`` (a count per node on the libyaml tree) against
+    ``yaml_nodes.walk`` (which walks every expanded path) on generated documents with
+    anchors and aliases, at limits just below, at and above each document's count."""
+    from secretsops.pipelines import yaml_nodes
+    from secretsops.scan.yaml_view import aliases_explode
+
+    def walk_explodes(text: str, limit: int) -> bool:
+        monkeypatch.setattr(yaml_nodes, "MAX_VALUES", limit)
+        try:
+            for document in yaml_nodes.compose_documents(text):
+                for _ in yaml_nodes.walk(document):
+                    pass
+        except yaml_nodes.StructureError as exc:
+            return "aliases" in str(exc)
+        return False
+
+    rng = random.Random(11)
+    texts = [t for t in (generated(rng) for _ in range(400)) if "*" in t and "&" in t][:40]
+    bomb = ["l0: &l0 [x, x, x]"] + [
+        f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 3)}]" for i in range(1, 6)
+    ]
+    texts.append("\n".join(bomb) + "\n")
+    assert len(texts) > 20
+    compared = 0
+    for text in texts:
+        size = next(n for n in range(1, 10**6) if not walk_explodes(text, n))  # the count
+        for limit in (size - 1, size, size + 1):
+            verdict = aliases_explode(text, limit)
+            if verdict is None:
+                continue
+            compared += 1
+            assert verdict == walk_explodes(text, limit), (text, limit)
+    assert compared > 60

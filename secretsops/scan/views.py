@@ -99,8 +99,12 @@ def _aliases_explode(path: str, text: str) -> bool:
 
     if determine_file_type(path) != FileType.YAML:
         return False
-    from secretsops.pipelines.yaml_nodes import StructureError, compose_documents, walk
+    from secretsops.pipelines.yaml_nodes import MAX_VALUES, StructureError, compose_documents, walk
+    from secretsops.scan.yaml_view import aliases_explode
 
+    verdict = aliases_explode(text, MAX_VALUES)
+    if verdict is not None:
+        return verdict
     try:
         for document in compose_documents(text):
             for _ in walk(document):

@@ -130,9 +130,10 @@ def fast_view(text: str) -> list[str] | None:
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of nodes at once: collections would cost more than parsing
     try:
-        loader = yaml.CSafeLoader(text)
+        kept = _take_composed(text)
+        loader = kept[0] if kept is not None else yaml.CSafeLoader(text)
         try:
-            node = loader.get_single_node()
+            node = kept[1] if kept is not None else loader.get_single_node()
             items: list[_Item] = []
             if node is not None:
                 root = _Tagger(text).visit(node, 0)
@@ -159,6 +160,78 @@ _Item = tuple[Any, Any, int, str]
 
 def _line_of(item: _Item) -> int:
     return item[2]
+
+
+#: The last text ``aliases_explode`` composed, with its loader and tree, for ``fast_view``.
+_COMPOSED: list[tuple[str, Any, Any]] = []
+
+
+def _take_composed(text: str) -> tuple[Any, Any] | None:
+    """The loader and tree ``aliases_explode`` kept for ``text`` (once), else None."""
+    if not _COMPOSED:
+        return None
+    kept, loader, node = _COMPOSED.pop()
+    if len(kept) == len(text) and kept == text:
+        return loader, node
+    loader.dispose()
+    return None
+
+
+def aliases_explode(text: str, limit: int) -> bool | None:
+    """Whether walking the one document of ``text`` with its aliases expanded visits more
+    than ``limit`` values (``yaml_nodes.walk``'s count: each node once per path to it, the
+    values of keys that are collections left out), counted on the libyaml tree with each
+    node's count computed once. None where that tree does not answer (several documents, a
+    composer error, an alias cycle, a PyYAML without libyaml): then walk the documents.
+    The tree is kept for a ``fast_view`` of the same text that comes next."""
+    import yaml
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None
+    while _COMPOSED:
+        _COMPOSED.pop()[1].dispose()
+    collecting = gc.isenabled()
+    gc.disable()
+    loader = yaml.CSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        total = 0 if node is None else _expanded(node, {}, set())
+    except Exception:  # composer errors, a cycle, nesting past the recursion limit
+        loader.dispose()
+        return None
+    finally:
+        if collecting:
+            gc.enable()
+    _COMPOSED.append((text, loader, node))
+    return total > limit
+
+
+class _Cycle(Exception):
+    """An alias inside its own anchor's node."""
+
+
+def _expanded(node: Any, counts: dict[int, int], path: set[int]) -> int:
+    kind = type(node)
+    if kind is ScalarNode:
+        return 1
+    key = id(node)
+    known = counts.get(key)
+    if known is not None:
+        return known
+    if key in path:
+        raise _Cycle
+    path.add(key)
+    total = 1
+    if kind is MappingNode:
+        for name, value in node.value:
+            if type(name) is ScalarNode:
+                total += _expanded(value, counts, path)
+    else:
+        for item in node.value:
+            total += _expanded(item, counts, path)
+    path.discard(key)
+    counts[key] = total
+    return total
 
 
 def _render(items: list[_Item]) -> list[str]:
