@@ -250,7 +250,7 @@ def _render(items: list[_Item]) -> list[str]:
             lines.append("")
         if isinstance(value, bytes):  # !!binary: rendered base64-encoded
             value = base64.b64encode(value).decode()
-        found = comment_of.search(line.strip())
+        found = comment_of.search(line.strip()) if "#" in line else None  # it needs a ``#``
         comment = found.group(0) if found else ""
         escaped = value.replace('"', '\\"')
         lines.append(f'{key}: "{escaped}"{comment}')
@@ -445,9 +445,6 @@ class _Builder:
         return found
 
     def _build(self, obj: Any) -> Any:
-        from detect_secrets.transformers.exceptions import ParsingError
-        from yaml import SafeLoader
-
         kind = type(obj)
         if kind is _Wrapped:
             done = self._built.get(id(obj))
@@ -477,6 +474,9 @@ class _Builder:
             self._built[id(obj)] = items
             items.extend(self._build(item) for item in obj.value)
             return items
+        from detect_secrets.transformers.exceptions import ParsingError
+        from yaml import SafeLoader
+
         if obj.tag in SafeLoader.yaml_constructors:
             raise _Unsure  # ``!!set``, ``!!omap``, ``!!pairs``, a tag on the wrong node kind
         raise ParsingError  # a tag no safe loader knows (``!vault``): construct_undefined
