@@ -91,10 +91,19 @@ def whole(engine: Engine, path: str, data: bytes) -> set[tuple[str, str, int]]:
     }
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_each_blob_scanned_by_new_lines_equals_a_whole_scan(repo: Repo, seed: int) -> None:
+@pytest.mark.parametrize(
+    ("seed", "remembered"), [(1, "views"), (2, "views"), (3, "views"), (4, "digests")]
+)
+def test_each_blob_scanned_by_new_lines_equals_a_whole_scan(
+    repo: Repo, seed: int, remembered: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``remembered="digests"`` no whole view is kept: every version is compared with
+    the digest of its predecessor's view."""
     from secretsops.git import CatFile
+    from secretsops.scan import blobs
 
+    if remembered == "digests":
+        monkeypatch.setattr(blobs, "_VIEW_COUNT", 0)
     build(repo, seed, 45)
     records: dict[tuple[str, str], list[Hit]] = {}
     checked = carried = 0
@@ -116,6 +125,8 @@ def test_each_blob_scanned_by_new_lines_equals_a_whole_scan(repo: Repo, seed: in
                 assert data is not None
                 assert got == whole(engine, item.path, data), (seed, item.path, item.new)
                 checked += 1
+            if remembered == "digests":
+                assert not scanner._views and len(scanner._digests) > 40
         finally:
             scanner.close()
     assert checked > 40 and carried > 35

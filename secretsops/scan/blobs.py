@@ -20,12 +20,13 @@ a process-wide singleton) and its own ``git cat-file --batch``.
 
 from __future__ import annotations
 
+from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from secretsops.git import BlobHeader
 from secretsops.scan import fingerprint as fp
@@ -39,6 +40,10 @@ Reply = tuple[BlobHeader, bytes | None] | None  # None: the store lacks the obje
 # a little per line; entries).
 _VIEW_CHARS = 16_000_000
 _VIEW_COUNT = 2_000
+# Lines of the views remembered by digest: the 64-bit hash of each line, enough to compare a
+# later version with (a changed line is taken for a kept one only if both lines of its pair
+# collide with the old pair's); 8 bytes a line.
+_DIGEST_LINES = 4_000_000
 
 
 @dataclass
@@ -134,6 +139,9 @@ class BlobScanner:
         # path and the blob's text alone; bounded by the characters held.
         self._views: OrderedDict[tuple[str, str], tuple[list[str], str | None, int]] = OrderedDict()
         self._view_chars = 0
+        # The same, for many more versions, by digest (see ``_DIGEST_LINES``).
+        self._digests: OrderedDict[tuple[str, str], tuple[array[int], str | None]] = OrderedDict()
+        self._digest_lines = 0
 
     def close(self) -> None:
         self._cat.close()
@@ -186,7 +194,17 @@ class BlobScanner:
         while self._view_chars > _VIEW_CHARS or len(self._views) > _VIEW_COUNT:
             _, (_, _, dropped) = self._views.popitem(last=False)
             self._view_chars -= dropped
+        if key not in self._digests:
+            self._digests[key] = (array("q", map(hash, view)), kind)
+            self._digest_lines += len(view)
+            while self._digest_lines > _DIGEST_LINES:
+                _, (digest, _) = self._digests.popitem(last=False)
+                self._digest_lines -= len(digest)
         return view, kind
+
+    def _digest_of(self, oid: str, path: str, view: list[str]) -> array[int]:
+        known = self._digests.get((oid, path))
+        return known[0] if known is not None else array("q", map(hash, view))
 
     def scan(self, task: Task) -> Outcome:
         # A partial clone or a damaged store lacks some blobs: counted, not fatal.
@@ -204,11 +222,16 @@ class BlobScanner:
         numbers: Sequence[int] = range(1, len(view) + 1)
         carried: dict[tuple[str, str], tuple[Hit, list[int]]] = {}
         old_view: list[str] | None = None
+        old_digest: array[int] | None = None
         old_kind: str | None = None
         if task.previous:
             known = self._views.get((task.previous, task.path))
+            digested = self._digests.get((task.previous, task.path))
             if known is not None:
                 old_view, old_kind, _ = known
+            elif digested is not None:
+                self._digests.move_to_end((task.previous, task.path))
+                old_digest, old_kind = digested
             else:
                 old = self._read(task.previous)
                 if old is not None and not is_binary(old):
@@ -226,6 +249,9 @@ class BlobScanner:
             return Outcome(task.key, TEXT, whole, lines_scanned=len(view))
         if old_view is not None:
             numbers, carried = _compare(view, old_view, task.previous_hits)
+        elif old_digest is not None:
+            digest = self._digest_of(task.oid, task.path, view)
+            numbers, carried = _compare(digest, old_digest, task.previous_hits)
         raw = self.engine.scan_view(task.path, view, numbers)
         hits = _group(raw, first_view=True, path=task.path)
         for identity, (hit, lines) in carried.items():
@@ -254,18 +280,22 @@ class BlobScanner:
         return Outcome(task.key, TEXT, ordered, lines_scanned=len(numbers))
 
 
-def _pairs(view: list[str]) -> zip[tuple[str | None, str]]:
+_Line = TypeVar("_Line", str, int)
+
+
+def _pairs(view: Sequence[_Line]) -> zip[tuple[_Line | None, _Line]]:
     return zip(chain([None], view), view, strict=False)
 
 
 def _compare(
-    view: list[str], old_view: list[str], old_hits: Sequence[Hit]
+    view: Sequence[_Line], old_view: Sequence[_Line], old_hits: Sequence[Hit]
 ) -> tuple[list[int], dict[tuple[str, str], tuple[Hit, list[int]]]]:
-    """Lines of ``view`` whose (previous, line) pair ``old_view`` lacks; hits carried over."""
+    """Lines of ``view`` whose (previous, line) pair ``old_view`` lacks; hits carried over.
+    Both are lines, or both digests of lines (``_DIGEST_LINES``)."""
     known = set(_pairs(old_view))
     # Each hit once per pair: a pair the old view holds k times must not carry a hit k times,
     # or its line list would grow k-fold with every version (the ansible history blew up so).
-    wanted: dict[tuple[str | None, str], dict[tuple[str, str], Hit]] = {}
+    wanted: dict[tuple[_Line | None, _Line], dict[tuple[str, str], Hit]] = {}
     for hit in old_hits:
         for n in hit.lines1:
             if 0 < n <= len(old_view):
@@ -298,7 +328,7 @@ def _compare(
     return numbers, carried
 
 
-def _common_head(a: list[str], b: list[str]) -> int:
+def _common_head(a: Sequence[_Line], b: Sequence[_Line]) -> int:
     """How many first lines ``a`` and ``b`` share (list comparisons in C, halving the step)."""
     same, top = 0, min(len(a), len(b))
     step = top
@@ -311,7 +341,7 @@ def _common_head(a: list[str], b: list[str]) -> int:
     return same
 
 
-def _common_tail(a: list[str], b: list[str], limit: int) -> int:
+def _common_tail(a: Sequence[_Line], b: Sequence[_Line], limit: int) -> int:
     """How many last lines ``a`` and ``b`` share, at most ``limit``."""
     same, step = 0, limit
     while step and same < limit:
@@ -349,7 +379,7 @@ def _group(raw: list[RawSecret], *, first_view: bool, path: str) -> dict[tuple[s
     return hits
 
 
-# Worker processes: one scanner each, built by the pool's initializer.
+# Worker processes: one scanner each, with a task queue of its own.
 
 _worker: BlobScanner | None = None
 
@@ -372,3 +402,137 @@ def run_batch(tasks: list[Task]) -> list[Outcome]:
         return _worker.scan_many(tasks)
     except SecretsopsError as exc:
         raise WorkerError(str(exc)) from None
+
+
+def _serve(index: int, tasks: Any, results: Any, root: str, max_size: int, config: Any) -> None:
+    """A worker's loop: batches in, ``(index, outcomes, error)`` out, until ``None``."""
+    init_worker(root, max_size, config)
+    assert _worker is not None
+    try:
+        while (batch := tasks.get()) is not None:
+            try:
+                results.put((index, run_batch(batch), None))
+            except WorkerError as exc:
+                results.put((index, None, str(exc)))
+            except BaseException as exc:  # a bug: reported in the main process, then fatal
+                results.put((index, None, f"internal error in a worker: {exc!r}"))
+                raise
+    finally:
+        _worker.close()
+
+
+class Workers:
+    """``jobs`` worker processes, each fed by its own queue. A path's versions go to one
+    worker while it keeps up, so that the view of a version's predecessor, which it is
+    compared with, is usually still in that worker's memory (with one shared pool, about two
+    of three predecessors had been scanned by the other worker and were read and parsed
+    again). At most ``DEPTH`` batches wait per worker."""
+
+    DEPTH = 3
+    BATCH = 32
+
+    def __init__(self, jobs: int, root: str, max_size: int, config: EngineConfig) -> None:
+        import multiprocessing
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context: Any = multiprocessing.get_context(method)
+        # Queues before processes, processes before any queue's feeder thread starts: the
+        # workers are forked from a process with one thread.
+        self._tasks = [context.Queue() for _ in range(jobs)]
+        self._results = context.Queue()
+        self._procs = [
+            context.Process(
+                target=_serve,
+                args=(i, self._tasks[i], self._results, root, max_size, config),
+                daemon=True,
+            )
+            for i in range(jobs)
+        ]
+        for proc in self._procs:
+            proc.start()
+        self.waiting = [0] * jobs  # batches out, per worker
+        self._pending: list[list[Task]] = [[] for _ in range(jobs)]  # the next batch of each
+        self._back: list[Outcome] = []  # outcomes received while waiting for room
+        self._home: dict[str, int] = {}
+
+    @property
+    def busy(self) -> bool:
+        return any(self.waiting) or any(self._pending) or bool(self._back)
+
+    def _worker_of(self, path: str) -> int:
+        """The path's worker; a new path, or one whose worker is full while another has
+        room, goes to the least loaded (its next versions follow it there)."""
+        home = self._home.get(path)
+        full = self.waiting[home] >= self.DEPTH if home is not None else True
+        if full:
+            load = [
+                w * self.BATCH + len(p) for w, p in zip(self.waiting, self._pending, strict=True)
+            ]
+            best = load.index(min(load))
+            if home is None or self.waiting[best] < self.DEPTH:
+                if len(self._home) > 500_000:
+                    self._home.clear()
+                home = self._home[path] = best
+        assert home is not None
+        return home
+
+    def submit(self, tasks: Sequence[Task]) -> list[Outcome]:
+        """Queue ``tasks`` on their workers; return the outcomes that are back already."""
+        for task in tasks:
+            index = self._worker_of(task.path)
+            self._pending[index].append(task)
+            if len(self._pending[index]) >= self.BATCH:
+                self._send(index)
+        return self.collect(block=False)
+
+    def _send(self, index: int) -> None:
+        while self.waiting[index] >= self.DEPTH:
+            self._back.extend(self._receive(block=True))
+        self._tasks[index].put(self._pending[index])
+        self._pending[index] = []
+        self.waiting[index] += 1
+
+    def collect(self, *, block: bool) -> list[Outcome]:
+        """The outcomes back now; with ``block``, at least one batch's (if any is out)."""
+        if block:
+            for index, pending in enumerate(self._pending):
+                if pending:
+                    self._send(index)
+        out, self._back = self._back, []
+        out.extend(self._receive(block=block and not out))
+        return out
+
+    def _receive(self, *, block: bool) -> list[Outcome]:
+        import queue
+
+        out: list[Outcome] = []
+        while any(self.waiting):
+            try:
+                index, outcomes, error = (
+                    self._results.get(timeout=1.0) if block else self._results.get_nowait()
+                )
+            except queue.Empty:
+                if not block:
+                    break
+                dead = [p.exitcode for p in self._procs if p.exitcode is not None]
+                if dead:
+                    raise WorkerError(f"a worker process stopped (exit code {dead[0]})") from None
+                continue
+            self.waiting[index] -= 1
+            if error is not None:
+                raise WorkerError(error)
+            out.extend(outcomes)
+            block = False
+        return out
+
+    def close(self) -> None:
+        for tasks in self._tasks:
+            tasks.put(None)
+        for proc in self._procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join()
+        for q in (*self._tasks, self._results):
+            q.close()
+            q.cancel_join_thread()

@@ -28,6 +28,8 @@ from secretsops.scan.blobs import (
     Hit,
     Outcome,
     Task,
+    WorkerError,
+    Workers,
 )
 from secretsops.scan.cache import Cache
 from secretsops.scan.engine import Engine, EngineConfig
@@ -139,32 +141,20 @@ POOL_AFTER = 64  # blobs scanned in-process before worker processes start (with 
 
 
 class _Scheduler:
-    """Tasks in, outcomes out: in this process (jobs=1) or through a process pool."""
+    """Tasks in, outcomes out: in this process (jobs=1) or through worker processes."""
 
     def __init__(self, opts: HistoryOptions, engine: Engine, config: EngineConfig) -> None:
         self.jobs = max(1, opts.jobs)
-        self.local: BlobScanner | None = None
-        self.pool: Any = None
-        self.futures: set[Any] = set()
+        self.workers: Workers | None = None
         self.batch = 32
         self.opts = opts
         self.config = config
         self.submitted = 0
         self.local = BlobScanner(engine, opts.root, opts.max_size)
 
-    def _start_pool(self) -> None:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        from secretsops.scan.blobs import init_worker
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        self.pool = ProcessPoolExecutor(
-            max_workers=self.jobs,
-            mp_context=multiprocessing.get_context(method),
-            initializer=init_worker,
-            initargs=(str(self.opts.root), self.opts.max_size, self.config),
-        )
+    @property
+    def busy(self) -> bool:
+        return self.workers is not None and self.workers.busy
 
     def submit(self, tasks: list[Task]) -> list[Outcome]:
         """Run or queue ``tasks``; return the outcomes available now.
@@ -173,43 +163,32 @@ class _Scheduler:
         than a small range of commits (the CI case) takes to scan.
         """
         self.submitted += len(tasks)
-        if self.jobs > 1 and self.pool is None and self.submitted > POOL_AFTER:
-            self._start_pool()
-        if self.pool is None:
-            assert self.local is not None
+        if self.jobs > 1 and self.workers is None and self.submitted > POOL_AFTER:
+            self.workers = Workers(self.jobs, str(self.opts.root), self.opts.max_size, self.config)
+        if self.workers is None:
             return self.local.scan_many(tasks)
-        from secretsops.scan.blobs import run_batch
-
-        self.futures.add(self.pool.submit(run_batch, tasks))
-        if len(self.futures) >= 2 * self.jobs:
-            return self.collect(block=True)
-        return []
+        return self._checked(lambda w: w.submit(tasks))
 
     def collect(self, *, block: bool) -> list[Outcome]:
-        if not self.futures:
+        if self.workers is None:
             return []
-        from concurrent.futures import FIRST_COMPLETED, wait
+        return self._checked(lambda w: w.collect(block=block))
 
-        done, _ = wait(self.futures, timeout=None if block else 0, return_when=FIRST_COMPLETED)
-        out: list[Outcome] = []
+    def _checked(self, call: Callable[[Workers], list[Outcome]]) -> list[Outcome]:
         from secretsops.errors import InputError
-        from secretsops.scan.blobs import WorkerError
 
-        for future in done:
-            self.futures.discard(future)
-            try:
-                out.extend(future.result())
-            except WorkerError as exc:
-                raise InputError(str(exc)) from None
-        return out
+        assert self.workers is not None
+        try:
+            return call(self.workers)
+        except WorkerError as exc:
+            raise InputError(str(exc)) from None
 
     def close(self) -> None:
         # Workers first: forked, they hold the local reader's pipe to ``cat-file`` open, and
         # that reader would wait (up to its 5 s timeout) for an end of input that never came.
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-        if self.local is not None:
-            self.local.close()
+        if self.workers is not None:
+            self.workers.close()
+        self.local.close()
 
 
 class _Run:
@@ -299,7 +278,7 @@ class _Run:
 
     def drain(self) -> None:
         assert self.scheduler is not None
-        while self.ready or self.scheduler.futures:
+        while self.ready or self.scheduler.busy:
             self.dispatch(force=True)
             self.resolve(self.scheduler.collect(block=True))
         if self.waiting or self.pending:  # pragma: no cover - a bug, not an input problem
@@ -379,7 +358,7 @@ class _Run:
                     continue
                 self.change(item)
                 self.dispatch()
-                if self.scheduler.futures:
+                if self.scheduler.busy:
                     self.resolve(self.scheduler.collect(block=False))
             self.walked = True
             self.drain()
