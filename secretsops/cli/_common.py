@@ -51,3 +51,14 @@ def unreadable_error(paths: list[str]) -> InputError:
     """The error for files a scan could not read: the result would be incomplete."""
     more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
     return InputError(f"cannot read {paths[0]}{more}: the scan is incomplete")
+
+
+def worker_count(jobs: int) -> int:
+    """``--jobs``: 0 is one worker process per core; below 0 is a usage error."""
+    import os
+
+    from secretsops.errors import UsageError
+
+    if jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
+    return jobs or (os.cpu_count() or 1)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from secretsops.cli._common import info, parse_size, unreadable_error
+from secretsops.cli._common import info, parse_size, unreadable_error, worker_count
 from secretsops.cli.scan import PathsArg
 
 if TYPE_CHECKING:
@@ -31,9 +31,7 @@ HistoryOpt = Annotated[
         "introduced it (for `purge`).",
     ),
 ]
-JobsOpt = Annotated[
-    int, typer.Option("--jobs", "-j", help="History: worker processes (0: one per core).")
-]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (0: one per core).")]
 
 
 def _require_readable(unreadable: list[str]) -> None:
@@ -74,6 +72,7 @@ def create(
         list(paths or []),
         max_file_size=parse_size(max_file_size),
         exclude=[str(baseline)] if baseline else [],
+        jobs=worker_count(jobs),
     )
     _require_readable(result.stats.unreadable_paths)
     target = _target(baseline, result.root)
@@ -122,6 +121,7 @@ def update(
         max_file_size=parse_size(max_file_size),
         config=config_from_baseline(old.plugins_used, old.filters_used),
         exclude=[str(target)],
+        jobs=worker_count(jobs),
     )
     _require_readable(result.stats.unreadable_paths)
     # Entries of files that no longer exist are dropped, as detect-secrets' own update does.
@@ -153,8 +153,6 @@ def _history_findings(
     paths: list[Path], max_size: int, jobs: int, config: EngineConfig | None
 ) -> tuple[Path, list[Finding], dict[str, Any]]:
     """Every finding of the history of the repository holding PATH (one path at most)."""
-    import os
-
     from secretsops import git
     from secretsops.errors import UsageError
     from secretsops.progress import Progress
@@ -162,8 +160,7 @@ def _history_findings(
 
     if len(paths) > 1:
         raise UsageError("--history records one repository: give at most one path")
-    if jobs < 0:
-        raise UsageError("--jobs must be 0 (one per core) or more")
+    workers = worker_count(jobs)
     root = _history_root(paths[0] if paths else Path("."))
     shallow = git.shallow_commits(root)
     if shallow:  # a baseline of part of the history would miss what came before the cut
@@ -172,7 +169,7 @@ def _history_findings(
     opts = HistoryOptions(
         root=root,
         max_size=max_size,
-        jobs=jobs or (os.cpu_count() or 1),
+        jobs=workers,
         progress=Progress.for_terminal(False),
         warn=info,
     )

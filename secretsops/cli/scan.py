@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from secretsops.ci.gate import FailOn
-from secretsops.cli._common import emit, parse_size, unreadable_error, use_color
+from secretsops.cli._common import emit, parse_size, unreadable_error, use_color, worker_count
 from secretsops.errors import UsageError
 from secretsops.scan.findings import Confidence
 
@@ -127,8 +126,7 @@ def scan(
 
     if show_secrets and fmt is not Format.text:
         raise UsageError("--show-secrets works with --format text only")
-    if jobs < 0:
-        raise UsageError("--jobs must be 0 (one per core) or more")
+    workers = worker_count(jobs)
     limit = parse_size(max_file_size)
     config = EngineConfig()
     known = None
@@ -163,7 +161,7 @@ def scan(
             since=since,
             commit_range=commit_range,
             max_size=limit,
-            jobs=jobs,
+            jobs=workers,
             use_cache=not no_cache and not show_secrets,
             allow_shallow=allow_shallow,
             quiet=quiet,
@@ -180,7 +178,7 @@ def scan(
             # A commit hook without a baseline: only what the commit adds, as gitleaks does,
             # so a secret committed long ago in a file this commit edits does not block it.
             added_only=staged and known is None and ci_plan is None,
-            jobs=jobs or (os.cpu_count() or 1),
+            jobs=workers,
         )
     findings = result.findings if ci_plan is None else ci_plan.own(result.findings)
     accepted: list[Finding] = []
@@ -255,7 +253,7 @@ def _scan_history(
         since=since,
         range=commit_range,
         max_size=max_size,
-        jobs=jobs or (os.cpu_count() or 1),
+        jobs=jobs,
         use_cache=use_cache,
         allow_shallow=allow_shallow,
         progress=Progress.for_terminal(quiet),

@@ -436,8 +436,8 @@ class Workers:
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context: Any = multiprocessing.get_context(method)
-        # Queues before processes, processes before any queue's feeder thread starts: the
-        # workers are forked from a process with one thread.
+        # Queues before processes, processes before any queue's feeder thread starts: no
+        # worker is forked while one of these threads holds a lock.
         self._tasks = [context.Queue() for _ in range(jobs)]
         self._results = context.Queue()
         self._procs = [
