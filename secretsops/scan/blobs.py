@@ -426,10 +426,11 @@ class Workers:
     worker while it keeps up, so that the view of a version's predecessor, which it is
     compared with, is usually still in that worker's memory (with one shared pool, about two
     of three predecessors had been scanned by the other worker and were read and parsed
-    again). At most ``DEPTH`` batches wait per worker."""
+    again). At most ``DEPTH`` batches are out per worker; the rest wait here."""
 
-    DEPTH = 3
+    DEPTH = 2
     BATCH = 32
+    MAX_PENDING = 4096
 
     def __init__(self, jobs: int, root: str, max_size: int, config: EngineConfig) -> None:
         import multiprocessing
@@ -459,45 +460,43 @@ class Workers:
     def busy(self) -> bool:
         return any(self.waiting) or any(self._pending) or bool(self._back)
 
+    def _load(self, index: int) -> int:
+        return self.waiting[index] * self.BATCH + len(self._pending[index])
+
     def _worker_of(self, path: str) -> int:
-        """The path's worker; a new path, or one whose worker is full while another has
-        room, goes to the least loaded (its next versions follow it there)."""
+        """The path's worker; a new path, or one whose worker has two batches more to do
+        than another, goes to the least loaded (its next versions follow it there)."""
+        loads = [self._load(i) for i in range(len(self._pending))]
+        best = loads.index(min(loads))
         home = self._home.get(path)
-        full = self.waiting[home] >= self.DEPTH if home is not None else True
-        if full:
-            load = [
-                w * self.BATCH + len(p) for w, p in zip(self.waiting, self._pending, strict=True)
-            ]
-            best = load.index(min(load))
-            if home is None or self.waiting[best] < self.DEPTH:
-                if len(self._home) > 500_000:
-                    self._home.clear()
-                home = self._home[path] = best
-        assert home is not None
+        if home is None or loads[home] > loads[best] + 2 * self.BATCH:
+            if len(self._home) > 500_000:
+                self._home.clear()
+            home = self._home[path] = best
         return home
 
     def submit(self, tasks: Sequence[Task]) -> list[Outcome]:
-        """Queue ``tasks`` on their workers; return the outcomes that are back already."""
+        """Queue ``tasks`` on their workers; return the outcomes that are back already.
+        A worker with ``DEPTH`` batches out keeps the rest in its list, so the others are
+        fed meanwhile; this waits only when ``MAX_PENDING`` tasks are held back."""
         for task in tasks:
-            index = self._worker_of(task.path)
-            self._pending[index].append(task)
-            if len(self._pending[index]) >= self.BATCH:
-                self._send(index)
+            self._pending[self._worker_of(task.path)].append(task)
+        self._flush()
+        while sum(map(len, self._pending)) > self.MAX_PENDING:
+            self._back.extend(self._receive(block=True))
         return self.collect(block=False)
 
-    def _send(self, index: int) -> None:
-        while self.waiting[index] >= self.DEPTH:
-            self._back.extend(self._receive(block=True))
-        self._tasks[index].put(self._pending[index])
-        self._pending[index] = []
-        self.waiting[index] += 1
+    def _flush(self) -> None:
+        """Send each worker with room its next batch."""
+        for index, pending in enumerate(self._pending):
+            while pending and self.waiting[index] < self.DEPTH:
+                self._tasks[index].put(pending[: self.BATCH])
+                del pending[: self.BATCH]
+                self.waiting[index] += 1
 
     def collect(self, *, block: bool) -> list[Outcome]:
         """The outcomes back now; with ``block``, at least one batch's (if any is out)."""
-        if block:
-            for index, pending in enumerate(self._pending):
-                if pending:
-                    self._send(index)
+        self._flush()
         out, self._back = self._back, []
         out.extend(self._receive(block=block and not out))
         return out
@@ -522,6 +521,7 @@ class Workers:
             if error is not None:
                 raise WorkerError(error)
             out.extend(outcomes)
+            self._flush()  # that worker has room again
             block = False
         return out
 
