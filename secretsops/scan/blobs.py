@@ -452,7 +452,7 @@ class Workers:
         for proc in self._procs:
             proc.start()
         self.waiting = [0] * jobs  # batches out, per worker
-        self._pending: list[list[Task]] = [[] for _ in range(jobs)]  # the next batch of each
+        self._pending: list[list[Task]] = [[] for _ in range(jobs)]  # waiting for room, per worker
         self._back: list[Outcome] = []  # outcomes received while waiting for room
         self._home: dict[str, int] = {}
 
