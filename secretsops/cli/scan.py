@@ -231,7 +231,6 @@ def _scan_history(
     config: EngineConfig,
 ) -> tuple[ScanResult, dict[str, str], dict[str, object]]:
     """``--history``: the repository holding PATH (one path), every ref or a range."""
-
     from secretsops import git
     from secretsops.cli._common import info
     from secretsops.progress import Progress

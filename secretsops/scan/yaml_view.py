@@ -50,6 +50,8 @@ import gc
 import os
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from yaml import MappingNode, ScalarNode, SequenceNode
@@ -121,14 +123,33 @@ def fast_view(text: str) -> list[str] | None:
     where the transformer would: the tree composes but cannot be constructed (a tag no safe
     loader knows, such as Ansible's ``!vault``)."""
     import yaml
-    from detect_secrets.transformers.exceptions import ParsingError
 
     if not getattr(yaml, "__with_libyaml__", False):
         return None
     if _UNSURE_TEXT.search(text) or _NON_PRINTABLE.search(text):
         return None
+    with _gc_paused():
+        return _fast_view(text)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic collection meanwhile: a tree of tens of thousands of nodes is made at once,
+    and collections would cost more than parsing."""
     collecting = gc.isenabled()
-    gc.disable()  # tens of thousands of nodes at once: collections would cost more than parsing
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _fast_view(text: str) -> list[str] | None:
+    """``fast_view`` once the text is known to be one the model may read."""
+    import yaml
+    from detect_secrets.transformers.exceptions import ParsingError
+
     try:
         kept = _take_composed(text)
         loader = kept[0] if kept is not None else yaml.CSafeLoader(text)
@@ -148,9 +169,6 @@ def fast_view(text: str) -> list[str] | None:
         raise
     except Exception:  # libyaml's errors, and anything unforeseen: the transformer decides
         return None
-    finally:
-        if collecting:
-            gc.enable()
     return _render(items)
 
 
@@ -190,18 +208,14 @@ def aliases_explode(text: str, limit: int) -> bool | None:
         return None
     while _COMPOSED:
         _COMPOSED.pop()[1].dispose()
-    collecting = gc.isenabled()
-    gc.disable()
     loader = yaml.CSafeLoader(text)
     try:
-        node = loader.get_single_node()
-        total = 0 if node is None else _expanded(node, {}, set())
+        with _gc_paused():
+            node = loader.get_single_node()
+            total = 0 if node is None else _expanded(node, {}, set())
     except Exception:  # composer errors, a cycle, nesting past the recursion limit
         loader.dispose()
         return None
-    finally:
-        if collecting:
-            gc.enable()
     _COMPOSED.append((text, loader, node))
     return total > limit
 
@@ -367,12 +381,13 @@ _TAGGED_KEYS = frozenset({"__value__", "__line__", "__original_key__"})
 
 
 class _Tagged:
-    """A string (or binary) value as ``_tag_dict_values`` tags it: its key's node, its node
-    and the line the shim gave it when the mapping was wrapped."""
+    """A string (or binary) value as ``_tag_dict_values`` tags it: its key's text (its
+    ``__original_key__``, a string whatever the key's tag), its node and the line the shim
+    gave it when the mapping was wrapped."""
 
     __slots__ = ("data", "key", "line", "node")
 
-    def __init__(self, key: Any, node: Any, line: int) -> None:
+    def __init__(self, key: str, node: Any, line: int) -> None:
         self.key = key
         self.node = node
         self.line = line
@@ -400,7 +415,7 @@ def _wrapped(node: Any) -> _Wrapped:
             line = getattr(value, "__line__", None)
             if line is None or tag not in (_STR, _BINARY):
                 raise _Unsure
-            pairs.append((key, _Tagged(key, value, line)))
+            pairs.append((key, _Tagged(key.value, value, line)))
         else:
             pairs.append((key, value))
     return _Wrapped(pairs)
@@ -489,13 +504,12 @@ class _Builder:
         return self._loader.construct_object(node)
 
     def _tag(self, tagged: _Tagged) -> None:
-        """The tagged value's data: ``__original_key__`` is the key's text (a string, whatever
-        the key's tag), ``__value__`` the value built by its tag."""
+        """The tagged value's data: its key's text and ``__value__``, built by its tag."""
         if tagged.data is not None:
             return
         node = tagged.node
         value = node.value if node.tag == _STR else self._loader.construct_object(node)
-        tagged.data = (tagged.key.value, value)
+        tagged.data = (tagged.key, value)
 
     def _flat(self, mapping: _Wrapped) -> list[tuple[Any, Any]]:
         """``SafeConstructor.flatten_mapping``: merged pairs first, later merges first."""
