@@ -415,7 +415,8 @@ def _serve(index: int, tasks: Any, results: Any, root: str, max_size: int, confi
             except WorkerError as exc:
                 results.put((index, None, str(exc)))
             except BaseException as exc:  # a bug: reported in the main process, then fatal
-                results.put((index, None, f"internal error in a worker: {exc!r}"))
+                # The type only: a message may quote the text being scanned.
+                results.put((index, None, f"internal error in a worker: {type(exc).__name__}"))
                 raise
     finally:
         _worker.close()
